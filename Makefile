@@ -1,0 +1,61 @@
+# campusvoice — `make demo` and `make test` are the whole set-up contract.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+# Python 3.12+ (Django 6.1 needs it). PYTHON=/path/to/python overrides the search.
+PYTHON_CANDIDATES := $(PYTHON) python3.13 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python) python3
+FIND_PYTHON = for p in $(PYTHON_CANDIDATES); do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	    command -v $$p; exit 0; fi; done; exit 1
+
+export CAMPUSVOICE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+
+.PHONY: help venv demo test lint bench eval messages clean
+
+help:
+	@echo "make demo   create .venv, install, migrate, load the demo organisation, serve on http://127.0.0.1:8000"
+	@echo "make test   lint and run the whole test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
+	@echo "make bench  run the speed benchmarks in bench/ (results go in docs/benchmarks.md)"
+	@echo "make eval   print the comment classifier's validation figures"
+
+$(VENV)/.installed: pyproject.toml
+	@py=$$($(FIND_PYTHON)) || { echo "campusvoice needs Python 3.12 or newer (Django 6.1)."; \
+	  echo "None found among: $(PYTHON_CANDIDATES)"; \
+	  echo "Install one (e.g. 'pyenv install 3.12') or run: make PYTHON=/path/to/python3.12 ..."; exit 1; }; \
+	echo "Using $$py ($$($$py --version))"; \
+	[ -x $(BIN)/python ] || $$py -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet --group dev -e .
+	@touch $@
+
+venv: $(VENV)/.installed
+
+var/secret_key:
+	@mkdir -p var
+	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+	@chmod 600 $@
+
+demo: venv var/secret_key
+	$(BIN)/campusvoice migrate --no-input
+	$(BIN)/campusvoice demo load
+	$(BIN)/campusvoice demo run
+
+test: venv
+	$(BIN)/ruff format --check campusvoice bench
+	$(BIN)/ruff check campusvoice bench
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff format campusvoice bench
+	$(BIN)/ruff check --fix campusvoice bench
+
+bench: venv var/secret_key
+	$(BIN)/python -m bench
+
+messages: venv
+	cd campusvoice && ../$(BIN)/campusvoice makemessages -l it --no-obsolete && ../$(BIN)/campusvoice compilemessages -l it
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/static

@@ -1,0 +1,249 @@
+"""campusvoice settings: one file, every knob from the environment (see .env.example)."""
+
+import sys
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+env = environ.FileAwareEnv()  # FOO_FILE=/run/secrets/foo works for every variable
+environ.Env.read_env(BASE_DIR / ".env")  # optional, never committed
+
+VAR_DIR = Path(env.str("CAMPUSVOICE_VAR_DIR", default=str(BASE_DIR / "var")))
+SHARED_DATA_DIR = Path(env.str("CAMPUSVOICE_SHARED_DATA", default=str(BASE_DIR.parent / "shared" / "data")))
+
+DEBUG = env.bool("CAMPUSVOICE_DEBUG", default=False)
+# pytest-django imports settings before any conftest runs, so the suite is detected here.
+TESTING = env.bool("CAMPUSVOICE_TESTING", default="pytest" in sys.modules)
+
+SECRET_KEY = env.str("CAMPUSVOICE_SECRET_KEY", default="")
+if not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 40:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "Set CAMPUSVOICE_SECRET_KEY (at least 40 random characters) or CAMPUSVOICE_SECRET_KEY_FILE. "
+            "Production mode (CAMPUSVOICE_DEBUG off) refuses to start without a real key."
+        )
+    SECRET_KEY = SECRET_KEY or "dev-only-not-secret-" + "x" * 40
+
+ALLOWED_HOSTS = env.list("CAMPUSVOICE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CAMPUSVOICE_CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.str("CAMPUSVOICE_SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks_db",
+    "campusvoice.accounts",
+    "campusvoice.campuses",
+    "campusvoice.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+    # Last: every view must declare who may use it (campusvoice/accounts/access.py).
+    "campusvoice.accounts.middleware.AccessPolicyMiddleware",
+]
+
+ROOT_URLCONF = "campusvoice.urls"
+WSGI_APPLICATION = "campusvoice.wsgi.application"
+ASGI_APPLICATION = "campusvoice.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "campusvoice.accounts.context_processors.access",
+            ],
+        },
+    },
+]
+
+# SQLite under var/ by default; DATABASE_URL=postgres://... for PostgreSQL (psycopg 3).
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'campusvoice.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            # WAL lets the web server and the task worker work side by side.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CAMPUSVOICE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CAMPUSVOICE_CACHE_URL", default="locmemcache://")}
+
+# Background work: Django's tasks API. "db" (default) or "rq" (Redis, for several machines).
+TASKS_BACKEND = env.str("CAMPUSVOICE_TASKS_BACKEND", default="db")
+REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+if TESTING and "CAMPUSVOICE_TASKS_BACKEND" not in env.ENVIRON:
+    TASKS_BACKEND = "immediate"
+if TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+elif TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+elif TASKS_BACKEND == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+else:
+    raise ImproperlyConfigured("CAMPUSVOICE_TASKS_BACKEND must be one of: db, rq, immediate.")
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Log-in throttling: lock an account+address pair out after repeated failures.
+AXES_FAILURE_LIMIT = env.int("CAMPUSVOICE_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("CAMPUSVOICE_LOGIN_COOLOFF_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env.bool("CAMPUSVOICE_LOGIN_THROTTLING", default=True)
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = env.str("CAMPUSVOICE_ORGANISATION_NAME", default="campusvoice")
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("it", _("Italiano"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = env.str("CAMPUSVOICE_TIME_ZONE", default="Europe/Rome")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_URL = "media/"
+
+# Imports: the largest file accepted through the web form (the CLI has no limit).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+CAMPUSVOICE_IMPORT_MAX_UPLOAD_MB = env.int("CAMPUSVOICE_IMPORT_MAX_UPLOAD_MB", default=100)
+
+# Content-Security-Policy: nothing from other hosts, no inline script, no eval.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env.int("CAMPUSVOICE_SESSION_HOURS", default=12) * 3600
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Production (DEBUG off): HTTPS everywhere. CAMPUSVOICE_HTTPS=false only behind a trusted
+# proxy on loopback for local load tests.
+HTTPS = env.bool("CAMPUSVOICE_HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env.bool("CAMPUSVOICE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("CAMPUSVOICE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env.bool("CAMPUSVOICE_BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# smtp://user:password@host:587/?tls=True; consolemail:// prints instead of sending.
+_email = env.email("CAMPUSVOICE_EMAIL_URL", default="consolemail://")
+_SMTP_OPTIONS = {"EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
+                 "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls", "EMAIL_USE_SSL": "use_ssl"}
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"]}}
+if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        option: _email[key] for key, option in _SMTP_OPTIONS.items() if _email.get(key) not in ("", None)
+    } | {"timeout": env.int("CAMPUSVOICE_EMAIL_TIMEOUT", default=20)}
+DEFAULT_FROM_EMAIL = env.str("CAMPUSVOICE_FROM_EMAIL", default="campusvoice@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+ORGANISATION_NAME = env.str("CAMPUSVOICE_ORGANISATION_NAME", default="campusvoice")
+
+# No personal data in logs: only our own structured events and Django's errors (without
+# request bodies) are logged.
+LOG_LEVEL = env.str("CAMPUSVOICE_LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    HTTPS = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = False
+    SECURE_HSTS_SECONDS = 0

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from campusvoice import views
+from campusvoice.accounts.access import public
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("i18n/setlang/", public(set_language), name="set-language"),
+    path("accounts/", include("campusvoice.accounts.urls")),
+    path("campuses/", include("campusvoice.campuses.urls")),
+    path("admin/", admin.site.urls),
+]
+
