@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "campusvoice.accounts",
     "campusvoice.campuses",
+    "campusvoice.conversations",
     "campusvoice.demo",
 ]
 
