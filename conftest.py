@@ -46,8 +46,12 @@ def login_as(client, user: User):
 @pytest.fixture
 def client_for(client, db):
     """`client_for(role)` returns a test client logged in as a fresh member of that role."""
-    emails = {Role.ADMIN: "ada.admin", Role.ORGANISER: "olga.organiser", Role.MODERATOR: "mo.moderator",
-              Role.ANALYST: "ann.analyst"}
+    emails = {
+        Role.ADMIN: "ada.admin",
+        Role.ORGANISER: "olga.organiser",
+        Role.MODERATOR: "mo.moderator",
+        Role.ANALYST: "ann.analyst",
+    }
 
     def make(role: str | None):
         if role is None:

@@ -49,8 +49,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "campusvoice.accounts",
     "campusvoice.campuses",
+    "campusvoice.campaigns",
     "campusvoice.conversations",
     "campusvoice.demo",
+    "campusvoice.ops",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +164,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# Our own CSS and JS: `campusvoice` itself is not an app, so the app finder would miss them.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -214,8 +218,10 @@ SECURE_HSTS_PRELOAD = HTTPS
 if env.bool("CAMPUSVOICE_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# smtp://user:password@host:587/?tls=True; consolemail:// prints instead of sending.
-_email = env.email("CAMPUSVOICE_EMAIL_URL", default="consolemail://")
+# smtp://user:password@host:587/?tls=True; consolemail:// prints instead of sending. Production
+# defaults to Django's own default, an MTA on localhost:25: printing would put addresses and
+# confirmation links in the logs.
+_email = env.email("CAMPUSVOICE_EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 _SMTP_OPTIONS = {"EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
                  "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls", "EMAIL_USE_SSL": "use_ssl"}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"]}}

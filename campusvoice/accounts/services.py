@@ -30,9 +30,7 @@ def audit_record(
 
 
 @transaction.atomic
-def user_create(
-    *, email: str, password: str, role: str, full_name: str = "", by: User | None = None
-) -> User:
+def user_create(*, email: str, password: str, role: str, full_name: str = "", by: User | None = None) -> User:
     """Create a member with a validated password; raises ValidationError keyed by field."""
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
@@ -40,7 +38,10 @@ def user_create(
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     user = User(email=email, role=role, full_name=full_name.strip())
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
     user.is_superuser = role == Role.ADMIN
     user.full_clean()

@@ -92,8 +92,13 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         update_session_auth_hash(request, user)
-        services.audit_record(actor=user, action="change", object_type="user", object_id=user.pk,
-                              detail={"fields": ["password"]})
+        services.audit_record(
+            actor=user,
+            action="change",
+            object_type="user",
+            object_id=user.pk,
+            detail={"fields": ["password"]},
+        )
         messages.success(request, _("Your password was changed."))
         return redirect("accounts:profile")
     has_device = TOTPDevice.objects.filter(user=request.user, confirmed=True).exists()

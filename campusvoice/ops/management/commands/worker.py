@@ -1,0 +1,65 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+DB_BACKEND = "django_tasks_db.DatabaseBackend"
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+# django-tasks-rq only runs tasks through its own Job class; RQ's default one fails every task
+# with "'Task' object is not callable".
+RQ_JOB_CLASS = "django_tasks_rq.Job"
+
+
+class Command(BaseCommand):
+    help = (
+        "Run background tasks with the worker that matches CAMPUSVOICE_TASKS_BACKEND: django-tasks-db's "
+        "db_worker for 'db', an RQ worker for 'rq'. Stops cleanly on SIGINT/SIGTERM after the task "
+        "in hand.\n\n"
+        "Examples:\n"
+        "  campusvoice worker                   work until stopped\n"
+        "  campusvoice worker --burst           run what is queued, then exit (cron, tests)\n"
+        "  campusvoice worker --queue default --max-tasks 500   exit after 500 tasks"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--queue",
+            action="append",
+            dest="queues",
+            metavar="NAME",
+            help="A queue to work on; repeat for several (default: every queue the backend lists).",
+        )
+        parser.add_argument("--burst", action="store_true", help="Run the queued tasks, then exit.")
+        parser.add_argument("--max-tasks", type=int, help="Exit after running this many tasks.")
+
+    def handle(self, *, queues: list[str] | None, burst: bool, max_tasks: int | None, **options):
+        config = settings.TASKS["default"]
+        backend = config["BACKEND"]
+        queues = queues or config.get("QUEUES") or ["default"]
+        verbosity = options["verbosity"]
+
+        if backend == DB_BACKEND:
+            call_command(
+                "db_worker",
+                queue_name=",".join(queues),
+                batch=burst,
+                max_tasks=max_tasks,
+                # Code reloading drops the task in hand; restart the worker on deploy instead.
+                reload=False,
+                verbosity=verbosity,
+            )
+        elif backend == RQ_BACKEND:
+            call_command(
+                "rqworker",
+                *queues,
+                job_class=RQ_JOB_CLASS,
+                burst=burst,
+                max_jobs=max_tasks,
+                # Deferred tasks (run_after) wait in RQ's scheduled registry until a scheduler moves them.
+                with_scheduler=True,
+                verbosity=verbosity,
+            )
+        else:
+            raise CommandError(
+                f"The tasks backend {backend} needs no worker: tasks run when they are enqueued. "
+                "Set CAMPUSVOICE_TASKS_BACKEND=db or rq."
+            )

@@ -1,0 +1,127 @@
+"""Running the product: collected static files and the processes behind `campusvoice serve`."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles.finders import get_finders
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.core.management import call_command
+
+# gunicorn's own default for the time a worker gets to finish its requests after SIGTERM.
+GRACEFUL_TIMEOUT = 30
+
+
+def static_files_stale() -> bool:
+    """True if STATIC_ROOT misses a file the finders know about, or holds an older copy of one.
+
+    In production the manifest (staticfiles.json) must exist too: without it every `{% static %}`
+    tag raises, so a missing manifest counts as stale.
+    """
+    root = Path(settings.STATIC_ROOT)
+    if (
+        isinstance(staticfiles_storage, ManifestFilesMixin)
+        and not (root / staticfiles_storage.manifest_name).exists()
+    ):
+        return True
+    for finder in get_finders():
+        for path, storage in finder.list(ignore_patterns=[]):
+            source = Path(storage.path(path))
+            copy = root / (getattr(storage, "prefix", None) or "") / path
+            try:
+                if copy.stat().st_mtime < source.stat().st_mtime:
+                    return True
+            except FileNotFoundError:
+                return True
+    return False
+
+
+def static_collect_if_stale(*, stdout) -> bool:
+    """Run `collectstatic --noinput` when static_files_stale(); returns whether it ran."""
+    if not static_files_stale():
+        return False
+    stdout.write(f"Collecting static files into {settings.STATIC_ROOT} …")
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return True
+
+
+def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
+    """The command line for gunicorn serving campusvoice's WSGI application.
+
+    No access log: request lines carry addresses and tokens, and the proxy logs requests anyway.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "campusvoice.wsgi:application",
+        f"--bind={bind}",
+        f"--workers={workers}",
+        f"--graceful-timeout={GRACEFUL_TIMEOUT}",
+        # The runtime control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), so
+        # a second server on the machine would take over the first one's; nothing here uses it.
+        "--no-control-socket",
+        "--error-logfile=-",
+    ]
+
+
+def worker_argv() -> list[str]:
+    return [sys.executable, "-m", "campusvoice", "worker"]
+
+
+def processes_supervise(*, commands: dict[str, list[str]], stdout) -> int:
+    """Run the commands side by side until one exits or we receive SIGINT/SIGTERM, then stop all.
+
+    Each child runs in its own session, so a Ctrl+C in the terminal reaches only us and every child
+    gets exactly one SIGTERM: gunicorn finishes its requests, the task worker its task in hand.
+    Returns 0 after a signal, otherwise the exit status of the child that stopped first.
+    """
+    received: list[int] = []
+
+    def on_signal(signum, frame):
+        received.append(signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    children: dict[str, subprocess.Popen] = {}
+    status = 0
+    try:
+        for name, argv in commands.items():
+            children[name] = subprocess.Popen(argv, start_new_session=True)  # noqa: S603 (our own argv)
+            stdout.write(f"Started {name} (pid {children[name].pid})")
+        while not received:
+            ended = [(name, child.returncode) for name, child in children.items() if child.poll() is not None]
+            if ended:
+                name, status = ended[0]
+                stdout.write(f"{name} exited with status {status}; stopping the others.")
+                status = status or 1  # a server that stops by itself is a failure
+                break
+            time.sleep(0.2)
+    finally:
+        _processes_stop(children.values())
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return status
+
+
+def _processes_stop(children) -> None:
+    alive = [child for child in children if child.poll() is None]
+    for child in alive:
+        child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + GRACEFUL_TIMEOUT + 5
+    for child in alive:
+        try:
+            child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def process_replace(argv: list[str]) -> None:
+    """Become argv (no supervisor left behind), so signals go straight to gunicorn."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(argv[0], argv)  # noqa: S606 (our own argv)
