@@ -11,11 +11,14 @@ FIND_PYTHON = for p in $(PYTHON_CANDIDATES); do \
 	    command -v $$p; exit 0; fi; done; exit 1
 
 export CAMPUSVOICE_SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+# bench/ only once it holds a benchmark (git keeps no empty directory, and ruff refuses a missing path).
+LINTED := campusvoice $(wildcard bench)
 
-.PHONY: help venv demo test lint bench eval messages clean
+.PHONY: help venv demo demo-otp test lint bench eval messages clean
 
 help:
 	@echo "make demo   create .venv, install, migrate, load the demo organisation, serve on http://127.0.0.1:8000"
+	@echo "make demo-otp   print the demo admin's current two-factor code"
 	@echo "make test   lint and run the whole test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make bench  run the speed benchmarks in bench/ (results go in docs/benchmarks.md)"
 	@echo "make eval   print the comment classifier's validation figures"
@@ -37,22 +40,33 @@ var/secret_key:
 	@$(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 	@chmod 600 $@
 
+# The demo runs in debug mode (plain HTTP on 127.0.0.1, the demo commands allowed) with the key
+# in var/secret_key; production mode is the default everywhere else.
+demo: export CAMPUSVOICE_DEBUG := true
 demo: venv var/secret_key
 	$(BIN)/campusvoice migrate --no-input
 	$(BIN)/campusvoice demo load
 	$(BIN)/campusvoice demo run
 
+# The demo admin's current two-factor code (the log-in asks for it).
+demo-otp: export CAMPUSVOICE_DEBUG := true
+demo-otp: venv
+	@$(BIN)/campusvoice demo otp
+
 test: venv
-	$(BIN)/ruff format --check campusvoice bench
-	$(BIN)/ruff check campusvoice bench
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff format campusvoice bench
-	$(BIN)/ruff check --fix campusvoice bench
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
 
 bench: venv var/secret_key
 	$(BIN)/python -m bench
+
+eval: venv
+	$(BIN)/campusvoice classifier eval
 
 messages: venv
 	cd campusvoice && ../$(BIN)/campusvoice makemessages -l it --no-obsolete && ../$(BIN)/campusvoice compilemessages -l it

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "campusvoice.campuses",
     "campusvoice.campaigns",
     "campusvoice.conversations",
+    "campusvoice.supporters",
+    "campusvoice.petitions",
+    "campusvoice.integrations.meta",
     "campusvoice.demo",
     "campusvoice.ops",
 ]
@@ -217,13 +220,24 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if env.bool("CAMPUSVOICE_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Log-in throttling counts the client's address, not the proxy's: trust exactly the
+    # configured number of proxies in X-Forwarded-For, counted from the right.
+    AXES_IPWARE_PROXY_COUNT = env.int("CAMPUSVOICE_PROXY_COUNT", default=1)
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # smtp://user:password@host:587/?tls=True; consolemail:// prints instead of sending. Production
 # defaults to Django's own default, an MTA on localhost:25: printing would put addresses and
 # confirmation links in the logs.
 _email = env.email("CAMPUSVOICE_EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
-_SMTP_OPTIONS = {"EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
-                 "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls", "EMAIL_USE_SSL": "use_ssl"}
+_SMTP_OPTIONS = {
+    "EMAIL_HOST": "host",
+    "EMAIL_PORT": "port",
+    "EMAIL_HOST_USER": "username",
+    "EMAIL_HOST_PASSWORD": "password",
+    "EMAIL_USE_TLS": "use_tls",
+    "EMAIL_USE_SSL": "use_ssl",
+}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"]}}
 if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
@@ -233,6 +247,9 @@ DEFAULT_FROM_EMAIL = env.str("CAMPUSVOICE_FROM_EMAIL", default="campusvoice@loca
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 ORGANISATION_NAME = env.str("CAMPUSVOICE_ORGANISATION_NAME", default="campusvoice")
+
+# Sites that may frame the embeddable petition form (/p/<slug>/embed/), e.g. https://example.org.
+CAMPUSVOICE_EMBED_ALLOWED_HOSTS = env.list("CAMPUSVOICE_EMBED_ALLOWED_HOSTS", default=[])
 
 # No personal data in logs: only our own structured events and Django's errors (without
 # request bodies) are logged.
@@ -249,8 +266,44 @@ LOGGING = {
     },
 }
 
+# Meta (Facebook Pages, Instagram): see campusvoice/integrations/meta/ and .env.example.
+CAMPUSVOICE_META_GRAPH_URL = env.str("CAMPUSVOICE_META_GRAPH_URL", default="https://graph.facebook.com")
+CAMPUSVOICE_META_APP_ID = env.str("CAMPUSVOICE_META_APP_ID", default="")
+CAMPUSVOICE_META_APP_SECRET = env.str("CAMPUSVOICE_META_APP_SECRET", default="")
+CAMPUSVOICE_META_VERIFY_TOKEN = env.str("CAMPUSVOICE_META_VERIFY_TOKEN", default="")
+# Fernet key(s) for Page tokens at rest, comma-separated: the first encrypts, all decrypt (rotation).
+CAMPUSVOICE_META_TOKEN_KEY = env.str("CAMPUSVOICE_META_TOKEN_KEY", default="")
+if DEBUG or TESTING:
+    # Development only: the fake Graph API (campusvoice fakegraph) uses the same defaults.
+    CAMPUSVOICE_META_APP_ID = CAMPUSVOICE_META_APP_ID or "100000000000001"
+    CAMPUSVOICE_META_APP_SECRET = CAMPUSVOICE_META_APP_SECRET or "dev-only-meta-app-secret"
+    CAMPUSVOICE_META_VERIFY_TOKEN = CAMPUSVOICE_META_VERIFY_TOKEN or "dev-only-verify-token"
+    if not CAMPUSVOICE_META_TOKEN_KEY:
+        import base64
+        import hashlib
+
+        CAMPUSVOICE_META_TOKEN_KEY = base64.urlsafe_b64encode(
+            hashlib.sha256(b"meta-token-key:" + SECRET_KEY.encode()).digest()
+        ).decode()
+# Retries (tenacity) and usage-header throttling; tests set the waits to zero.
+CAMPUSVOICE_META_RETRY_ATTEMPTS = env.int("CAMPUSVOICE_META_RETRY_ATTEMPTS", default=4)
+CAMPUSVOICE_META_RETRY_WAIT_SECONDS = env.float("CAMPUSVOICE_META_RETRY_WAIT_SECONDS", default=30.0)
+CAMPUSVOICE_META_RETRY_MAX_WAIT_SECONDS = env.float("CAMPUSVOICE_META_RETRY_MAX_WAIT_SECONDS", default=300.0)
+CAMPUSVOICE_META_USAGE_SLOW_PERCENT = env.int("CAMPUSVOICE_META_USAGE_SLOW_PERCENT", default=75)
+CAMPUSVOICE_META_USAGE_STOP_PERCENT = env.int("CAMPUSVOICE_META_USAGE_STOP_PERCENT", default=95)
+CAMPUSVOICE_META_SLOW_DOWN_SECONDS = env.float("CAMPUSVOICE_META_SLOW_DOWN_SECONDS", default=2.0)
+# Periodic sync reads posts of the last N days; webhooks cover older posts, backfill reads all.
+CAMPUSVOICE_META_SYNC_WINDOW_DAYS = env.int("CAMPUSVOICE_META_SYNC_WINDOW_DAYS", default=90)
+# Comments per Graph page (Meta's maximum for comments is undocumented; 100 is widely accepted).
+CAMPUSVOICE_META_PAGE_SIZE = env.int("CAMPUSVOICE_META_PAGE_SIZE", default=100)
+CAMPUSVOICE_OUTBOXES = {
+    "facebook_page": "campusvoice.integrations.meta.outbox.MetaOutbox",
+    "instagram": "campusvoice.integrations.meta.outbox.MetaOutbox",
+}
+
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     HTTPS = SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = False
     SECURE_HSTS_SECONDS = 0
+    CAMPUSVOICE_META_RETRY_WAIT_SECONDS = CAMPUSVOICE_META_SLOW_DOWN_SECONDS = 0.0

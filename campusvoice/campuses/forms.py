@@ -42,7 +42,11 @@ class CampusFilterForm(forms.Form):
     has_incidents = forms.ChoiceField(
         label=_("Reported incidents"),
         required=False,
-        choices=[("", _("Any")), ("yes", _("At least one reported")), ("no", _("None reported or no figures"))],
+        choices=[
+            ("", _("Any")),
+            ("yes", _("At least one reported")),
+            ("no", _("None reported or no figures")),
+        ],
     )
     sort = forms.ChoiceField(
         label=_("Sort by"),
@@ -85,7 +89,9 @@ class CoordinatesForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None) and not self.errors:
-            raise forms.ValidationError(_("Give both latitude and longitude, or leave both empty to clear them."))
+            raise forms.ValidationError(
+                _("Give both latitude and longitude, or leave both empty to clear them.")
+            )
         return cleaned
 
 
@@ -163,7 +169,11 @@ class PriorityForm(forms.Form):
         label=_("Weight: enrollment"), min_value=0, max_value=10, initial=1, required=False
     )
     w_incidents = forms.IntegerField(
-        label=_("Weight: reported incidents per 10,000 students"), min_value=0, max_value=10, initial=2, required=False
+        label=_("Weight: reported incidents per 10,000 students"),
+        min_value=0,
+        max_value=10,
+        initial=2,
+        required=False,
     )
     w_relationships = forms.IntegerField(
         label=_("Weight: existing relationships"), min_value=0, max_value=10, initial=1, required=False
@@ -192,7 +202,9 @@ class PriorityForm(forms.Form):
 
 class ShortlistCreateForm(forms.Form):
     name = forms.CharField(label=_("Shortlist name"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     universities = forms.TypedMultipleChoiceField(
         label=_("Campuses"),
         coerce=int,
@@ -206,7 +218,9 @@ class ShortlistCreateForm(forms.Form):
 
 class ShortlistForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ImportForm(forms.Form):
@@ -229,10 +243,8 @@ class ImportForm(forms.Form):
         self.fields["file"].help_text = _("CSV or Excel (.xlsx), at most %(mb)d MB.") % {"mb": limit}
 
     def clean_file(self):
+        # The size limit is the importer's rule (imports.directory_upload_check), applied by the service.
         upload = self.cleaned_data["file"]
-        limit = settings.CAMPUSVOICE_IMPORT_MAX_UPLOAD_MB
-        if upload.size > limit * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": limit})
         if Path(upload.name).suffix.lower() not in self.ALLOWED_SUFFIXES:
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return upload

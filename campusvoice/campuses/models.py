@@ -258,8 +258,9 @@ class Shortlist(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # Blank allowed: the author's account may be deleted later (SET_NULL) and the list kept.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     universities = models.ManyToManyField(University, through="ShortlistEntry", related_name="shortlists")
 
@@ -285,6 +286,9 @@ class ShortlistEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shortlist", "university"], name="shortlist_entry_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.shortlist_id}#{self.position}: {self.university_id}"
 
 
 class ImportRun(models.Model):

@@ -5,16 +5,14 @@ and explained on the page without a database.
 """
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-from collections.abc import Iterable
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from campusvoice.campuses.models import University
-from campusvoice.campuses.selectors import size_band_for_label, universities_with_figures
+from campusvoice.campuses.selectors import size_band_for_label, university_totals
 
 # Five or more groups and contacts on file count as a fully established relationship.
 RELATIONSHIPS_FULL_AT = 5
@@ -65,25 +63,35 @@ class Score:
         return next(c for c in self.components if c.key == key)
 
     def reason(self) -> str:
-        """One line that shows how the total adds up, for the shortlist's record."""
+        """One line, in the active language, that shows how the total adds up (kept on shortlists)."""
         enrollment, incidents, relationships = (self.component(k) for k in _KEYS)
+
+        def figure(value, decimals):
+            return _("no figure") if value is None else number_format(value, decimals, force_grouping=True)
+
+        def points(component):
+            return number_format(component.points, 1)
+
         parts = [
-            _("enrollment %(value)s (percentile %(pct).0f) → %(points).1f")
+            _("enrollment %(value)s (percentile %(pct)s) → %(points)s")
             % {
-                "value": _("no figure") if enrollment.value is None else number_format(enrollment.value, 0, force_grouping=True),
-                "pct": enrollment.normalised * 100,
-                "points": enrollment.points,
+                "value": figure(enrollment.value, 0),
+                "pct": number_format(enrollment.normalised * 100, 0),
+                "points": points(enrollment),
             },
-            _("incidents per 10,000 %(value)s (percentile %(pct).0f) → %(points).1f")
+            _("incidents per 10,000 students %(value)s (percentile %(pct)s) → %(points)s")
             % {
-                "value": _("no figure") if incidents.value is None else number_format(incidents.value, 1),
-                "pct": incidents.normalised * 100,
-                "points": incidents.points,
+                "value": figure(incidents.value, 1),
+                "pct": number_format(incidents.normalised * 100, 0),
+                "points": points(incidents),
             },
-            _("%(value)d groups and contacts → %(points).1f")
-            % {"value": relationships.value or 0, "points": relationships.points},
+            _("%(value)s groups and contacts → %(points)s")
+            % {"value": figure(relationships.value, 0), "points": points(relationships)},
         ]
-        return _("Score %(total).1f = %(parts)s") % {"total": self.total, "parts": " + ".join(parts)}
+        return _("Score %(total)s = %(parts)s") % {
+            "total": number_format(self.total, 1),
+            "parts": " + ".join(parts),
+        }
 
 
 _KEYS = ("enrollment", "incidents", "relationships")
@@ -150,12 +158,16 @@ def priority_score(*, candidates: Sequence[Candidate], weights: Weights) -> list
             )
             for key in _KEYS
         )
-        scores.append(Score(candidate=candidate, total=sum(c.points for c in components), components=components))
+        scores.append(
+            Score(candidate=candidate, total=sum(c.points for c in components), components=components)
+        )
     return sorted(scores, key=lambda s: -s.total)
 
 
-def priority_candidates(*, universities: Iterable[University]) -> list[Candidate]:
-    """Candidates from universities annotated by selectors.universities_with_figures."""
+def priority_candidates(
+    *, universities: Iterable[University], totals: dict[str, dict[int, int]]
+) -> list[Candidate]:
+    """Candidates from universities and selectors.university_totals()."""
     candidates = []
     for u in universities:
         enrollment, estimated = u.enrollment_total, False
@@ -165,8 +177,8 @@ def priority_candidates(*, universities: Iterable[University]) -> list[Candidate
             Candidate(
                 university_id=u.pk,
                 enrollment=enrollment,
-                incidents=u.incidents,
-                relationships=u.group_count + u.contact_count,
+                incidents=totals["incidents"].get(u.pk),
+                relationships=totals["groups"].get(u.pk, 0) + totals["contacts"].get(u.pk, 0),
                 enrollment_estimated=estimated,
             )
         )
@@ -188,13 +200,13 @@ def priority_ranking(
     `min_enrollment` applies to the enrollment the score uses (a size band's midpoint where
     there is no head count), so Italian campuses are not dropped for lacking one.
     """
-    universities = universities_with_figures().only(
+    universities = University.objects.only(
         "pk", "name", "city", "region", "country", "enrollment_total", "enrollment_band", "enrollment_year"
     )
     if country:
         universities = universities.filter(country__iexact=country)
     by_pk = {u.pk: u for u in universities.order_by("name", "pk")}
-    candidates = priority_candidates(universities=by_pk.values())
+    candidates = priority_candidates(universities=by_pk.values(), totals=university_totals())
     if min_enrollment:
         candidates = [c for c in candidates if c.enrollment is not None and c.enrollment >= min_enrollment]
     scores = priority_score(candidates=candidates, weights=weights)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from campusvoice.accounts.models import AuditEvent, User
 from campusvoice.accounts.services import audit_record
+from campusvoice.campuses.imports import ImportReport, directory_import, directory_upload_check
 from campusvoice.campuses.models import (
     CampusGroup,
     Contact,
@@ -61,7 +62,9 @@ def university_coordinates_set(
     if (latitude is None) != (longitude is None):
         raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
     university = _locked(university)
-    source = University.CoordinatesSource.MANUAL if latitude is not None else University.CoordinatesSource.NONE
+    source = (
+        University.CoordinatesSource.MANUAL if latitude is not None else University.CoordinatesSource.NONE
+    )
     changed = _apply(university, {"latitude": latitude, "longitude": longitude, "coordinates_source": source})
     university.save(update_fields=["latitude", "longitude", "coordinates_source", "updated_at"])
     if changed:
@@ -152,7 +155,11 @@ def newspaper_delete(*, newspaper: StudentNewspaper, by: User) -> None:
     pk, university_id = newspaper.pk, newspaper.university_id
     newspaper.delete()
     _audit(
-        by=by, action=AuditEvent.Action.DELETE, object_type="newspaper", object_id=pk, university_id=university_id
+        by=by,
+        action=AuditEvent.Action.DELETE,
+        object_type="newspaper",
+        object_id=pk,
+        university_id=university_id,
     )
 
 
@@ -215,7 +222,13 @@ def contact_update(*, contact: Contact, by: User, **fields) -> Contact:
 def contact_delete(*, contact: Contact, by: User) -> None:
     pk, university_id = contact.pk, contact.university_id
     contact.delete()
-    _audit(by=by, action=AuditEvent.Action.DELETE, object_type="contact", object_id=pk, university_id=university_id)
+    _audit(
+        by=by,
+        action=AuditEvent.Action.DELETE,
+        object_type="contact",
+        object_id=pk,
+        university_id=university_id,
+    )
 
 
 # Support resources ----------------------------------------------------------------------------
@@ -294,7 +307,9 @@ def shortlist_delete(*, shortlist: Shortlist, by: User) -> None:
 
 
 def _renumber(shortlist: Shortlist) -> None:
-    for position, entry in enumerate(shortlist.entries.select_for_update().order_by("position", "pk"), start=1):
+    for position, entry in enumerate(
+        shortlist.entries.select_for_update().order_by("position", "pk"), start=1
+    ):
         if entry.position != position:
             ShortlistEntry.objects.filter(pk=entry.pk).update(position=position)
 
@@ -322,14 +337,15 @@ def shortlist_entry_remove(*, entry: ShortlistEntry, by: User) -> None:
 # Imports --------------------------------------------------------------------------------------
 
 
-def directory_upload_import(*, upload: UploadedFile, kind: str, dry_run: bool, by: User):
+def directory_upload_import(*, upload: UploadedFile, kind: str, dry_run: bool, by: User) -> ImportReport:
     """Import an uploaded directory file: copy it to a temporary file and run the importer.
 
-    All rows or none: on any error the importer raises DirectoryImportError (with the file,
-    line and field of each problem) and nothing changes. The temporary file is always removed.
+    All rows or none: on any error, a file over CAMPUSVOICE_IMPORT_MAX_UPLOAD_MB included, this
+    raises DirectoryImportError (with the file, line and field of each problem) and nothing
+    changes. The temporary file is always removed.
     """
-    from campusvoice.campuses.imports import directory_import
-
+    file_name = Path(upload.name or "upload").name
+    directory_upload_check(file_name=file_name, size=upload.size)
     suffix = Path(upload.name or "").suffix.lower()
     with tempfile.NamedTemporaryFile(prefix="campusvoice-import-", suffix=suffix) as handle:
         for chunk in upload.chunks():
@@ -340,5 +356,5 @@ def directory_upload_import(*, upload: UploadedFile, kind: str, dry_run: bool, b
             path=Path(handle.name),
             dry_run=dry_run,
             by=by,
-            file_name=Path(upload.name or "upload").name,
+            file_name=file_name,
         )

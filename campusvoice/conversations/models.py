@@ -91,11 +91,17 @@ class Comment(models.Model):
     # The platform time of the newest event applied, so an older event never overwrites a newer one.
     last_event_time = models.DateTimeField(null=True, blank=True)
     is_hidden = models.BooleanField(_("hidden on the platform"), default=False)
+    # Hide and unhide have their own clock: an older hide must not lose to a newer edit.
+    hidden_event_time = models.DateTimeField(null=True, blank=True)
+    # Made from an edit, hide or delete that arrived before the comment itself; the create fills it in.
+    is_placeholder = models.BooleanField(_("waiting for the original comment"), default=False)
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     like_count = models.PositiveIntegerField(default=0)
 
     language = models.CharField(_("language"), max_length=8, blank=True, db_index=True)
     scores = models.JSONField(_("triage scores"), default=dict, blank=True)
+    # The model's own yes/no per label, kept so clearing a moderator's label restores its verdict.
+    model_flags = models.JSONField(default=dict, blank=True)
     model_version = models.CharField(_("model version"), max_length=40, blank=True)
     triaged_at = models.DateTimeField(null=True, blank=True)
     # Effective flags: the model's verdict unless a moderator labelled the comment.
@@ -121,6 +127,8 @@ class Comment(models.Model):
             models.Index(fields=["status", "-priority", "-created_time"], name="comment_inbox_idx"),
             models.Index(fields=["post", "created_time"], name="comment_thread_idx"),
             models.Index(fields=["assignee", "status"], name="comment_assignee_idx"),
+            # Replies that arrived before their parent are linked by this id when it comes.
+            models.Index(fields=["channel", "parent_platform_id"], name="comment_parent_pid_idx"),
         ]
 
     def __str__(self) -> str:

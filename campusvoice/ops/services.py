@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
@@ -28,8 +29,10 @@ def static_files_stale() -> bool:
         and not (root / staticfiles_storage.manifest_name).exists()
     ):
         return True
+    # The patterns collectstatic skips (dot files, editor backups), or they would never be "fresh".
+    ignore_patterns = apps.get_app_config("staticfiles").ignore_patterns
     for finder in get_finders():
-        for path, storage in finder.list(ignore_patterns=[]):
+        for path, storage in finder.list(ignore_patterns):
             source = Path(storage.path(path))
             copy = root / (getattr(storage, "prefix", None) or "") / path
             try:

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 @task
 def ops_ping(token: str) -> str:
-    """Record that a worker ran this task, in the cache under `ops:ping:<token>`; returns the token.
+    """Record in the cache (`ops:ping:<token>`) that a worker ran this task; returns the token.
 
-    `campusvoice worker` health checks and the backend tests enqueue it and look for the key.
+    Enqueue it to prove the workers run tasks, as the tests do for each backend:
+    `campusvoice shell -c "from campusvoice.ops.tasks import ops_ping; print(ops_ping.enqueue('x').id)"`.
     """
     cache.set(f"ops:ping:{token}", timezone.now().isoformat(), timeout=3600)
     return token

@@ -55,7 +55,15 @@ def _members(objects):
     return {"pk": User.objects.get(role=Role.ANALYST).pk}
 
 
-KWARGS = {"member": _members}
+def _comment(objects):
+    from campusvoice.conversations.tests.factories import CommentFactory
+
+    if "comment" not in objects.ids:
+        objects.ids["comment"] = CommentFactory().pk
+    return {"pk": objects.ids["comment"]}
+
+
+KWARGS = {"member": _members, "comment": _comment}
 
 MATRIX: dict[str, Row] = {
     "home": everyone(),
@@ -72,7 +80,217 @@ MATRIX: dict[str, Row] = {
     "campuses:list": everyone(),
     "campuses:priority": only(Role.ADMIN, Role.ORGANISER),
     "campuses:import": only(Role.ADMIN, Role.ORGANISER),
+    # The inbox: comment text is for admins and moderators only. Actions redirect back.
+    "conversations:inbox": only(Role.ADMIN, Role.MODERATOR),
+    "conversations:disclosures": only(Role.ADMIN, Role.MODERATOR),
+    "conversations:inbox-poll": only(Role.ADMIN, Role.MODERATOR),
+    "conversations:inbox-new": only(Role.ADMIN, Role.MODERATOR),
+    "conversations:metrics": only(Role.ADMIN, Role.MODERATOR),
+    "conversations:comment-detail": only(Role.ADMIN, Role.MODERATOR, kwargs="comment"),
+    "conversations:comment-reply": only(Role.ADMIN, Role.MODERATOR, kwargs="comment"),
+    "conversations:comment-assign": Row(admin=REDIRECT, moderator=REDIRECT, kwargs="comment", method="post"),
+    "conversations:comment-done": Row(admin=REDIRECT, moderator=REDIRECT, kwargs="comment", method="post"),
+    "conversations:comment-reopen": Row(admin=REDIRECT, moderator=REDIRECT, kwargs="comment", method="post"),
+    "conversations:comment-hide": Row(admin=REDIRECT, moderator=REDIRECT, kwargs="comment", method="post"),
+    "conversations:comment-unhide": Row(admin=REDIRECT, moderator=REDIRECT, kwargs="comment", method="post"),
+    "conversations:comment-label": Row(admin=REDIRECT, moderator=REDIRECT, kwargs="comment", method="post"),
+    "conversations:comment-bulk": Row(admin=REDIRECT, moderator=REDIRECT, method="post"),
 }
+
+
+# --- campus directory rows for campusvoice/accounts/tests/test_role_matrix.py ---
+def _campus_objects(objects):
+    from campusvoice.campuses.tests import factories as f
+
+    if "campus" not in objects.ids:
+        campus = f.UniversityFactory()
+        entry = f.ShortlistEntryFactory(university=campus)
+        objects.ids.update(
+            campus=campus.pk,
+            group=f.CampusGroupFactory(university=campus).pk,
+            newspaper=f.StudentNewspaperFactory(university=campus).pk,
+            contact=f.ContactFactory(university=campus).pk,
+            resource=f.SupportResourceFactory(university=campus).pk,
+            shortlist=entry.shortlist_id,
+            entry=entry.pk,
+        )
+    return objects.ids
+
+
+def _pk_of(kind):
+    return lambda objects: {"pk": _campus_objects(objects)[kind]}
+
+
+def _entry(objects):
+    ids = _campus_objects(objects)
+    return {"pk": ids["shortlist"], "entry_pk": ids["entry"]}
+
+
+KWARGS.update(
+    {kind: _pk_of(kind) for kind in ("campus", "group", "newspaper", "contact", "resource", "shortlist")}
+)
+KWARGS["entry"] = _entry
+EDITORS = (Role.ADMIN, Role.ORGANISER)
+MATRIX.update(
+    {
+        "campuses:detail": everyone(kwargs="campus"),
+        "campuses:coordinates-edit": only(*EDITORS, kwargs="campus"),
+        "campuses:group-create": only(*EDITORS, kwargs="campus"),
+        "campuses:group-update": only(*EDITORS, kwargs="group"),
+        "campuses:group-delete": only(*EDITORS, kwargs="group"),  # GET asks for confirmation
+        "campuses:newspaper-create": only(*EDITORS, kwargs="campus"),
+        "campuses:newspaper-update": only(*EDITORS, kwargs="newspaper"),
+        "campuses:newspaper-delete": only(*EDITORS, kwargs="newspaper"),
+        "campuses:contact-create": only(*EDITORS, kwargs="campus"),
+        "campuses:contact-update": only(*EDITORS, kwargs="contact"),
+        "campuses:contact-delete": only(*EDITORS, kwargs="contact"),
+        "campuses:resource-list": everyone(),
+        "campuses:resource-create": only(*EDITORS),
+        "campuses:campus-resource-create": only(*EDITORS, kwargs="campus"),
+        "campuses:resource-update": only(*EDITORS, kwargs="resource"),
+        "campuses:resource-delete": only(*EDITORS, kwargs="resource"),
+        "campuses:shortlist-list": only(*EDITORS),
+        "campuses:shortlist-create": Row(admin=NOT_ALLOWED, organiser=NOT_ALLOWED),  # POST only
+        "campuses:shortlist-detail": only(*EDITORS, kwargs="shortlist"),
+        "campuses:shortlist-delete": only(*EDITORS, kwargs="shortlist"),
+        "campuses:shortlist-entry-move": Row(admin=NOT_ALLOWED, organiser=NOT_ALLOWED, kwargs="entry"),
+        "campuses:shortlist-entry-remove": Row(admin=NOT_ALLOWED, organiser=NOT_ALLOWED, kwargs="entry"),
+    }
+)
+
+
+# --- supporters and petitions rows ---
+def _supporter_objects(objects):
+    """Read-only objects, made once per test."""
+    from campusvoice.petitions.tests import factories as pf
+    from campusvoice.supporters.tests.factories import PersonFactory
+
+    if "person" not in objects.ids:
+        version = pf.PetitionVersionFactory()
+        signature = pf.SignatureFactory(
+            petition=version.petition, version=version, token="matrix-confirm-token"
+        )
+        story = pf.StoryFactory(campaign=version.petition.campaign, token="matrix-withdraw-token")
+        objects.ids.update(
+            person=PersonFactory().pk,
+            other=PersonFactory().pk,
+            petition=version.petition.pk,
+            slug=version.petition.slug,
+            code=version.code,
+            campaign_slug=version.petition.campaign.slug,
+            version=version.pk,
+            signature=signature.pk,
+            story=story.pk,
+        )
+    return objects.ids
+
+
+def _fresh_person_tag(objects):
+    from campusvoice.supporters.tests.factories import PersonFactory, TagFactory
+
+    person, tag = PersonFactory(), TagFactory()
+    person.tags.add(tag)
+    return {"pk": person.pk, "tag_pk": tag.pk}
+
+
+def _fresh_merge(objects):
+    from campusvoice.supporters.services import people_merge
+    from campusvoice.supporters.tests.factories import PersonFactory
+
+    return {"pk": people_merge(keep=PersonFactory(), merge=PersonFactory(), by=None).pk}
+
+
+def _fresh_suggestion(objects):
+    from campusvoice.supporters.tests.factories import MergeSuggestionFactory
+
+    return {"pk": MergeSuggestionFactory().pk}
+
+
+def _ids(**names):
+    return lambda objects: {key: _supporter_objects(objects)[name] for key, name in names.items()}
+
+
+KWARGS.update(
+    {
+        "person": _ids(pk="person"),
+        "person_pair": _ids(pk="person", other_pk="other"),
+        "person_tag": _fresh_person_tag,
+        "merge_record": _fresh_merge,
+        "merge_suggestion": _fresh_suggestion,
+        "export": lambda objects: {"fmt": "csv"},
+        "petition": _ids(pk="petition"),
+        "petition_versions": _ids(petition_pk="petition"),
+        "petition_export": lambda objects: {"pk": _supporter_objects(objects)["petition"], "fmt": "csv"},
+        "petition_version": _ids(pk="version"),
+        "signature": _ids(pk="signature"),
+        "story": _ids(pk="story"),
+        "public_petition": lambda objects: {"lang": "en", "slug": _supporter_objects(objects)["slug"]},
+        "public_version": lambda objects: {"lang": "it", **_ids(slug="slug", code="code")(objects)},
+        "public_slug": _ids(slug="slug"),
+        "public_confirm": lambda objects: (
+            _supporter_objects(objects) and {"lang": "en", "token": "matrix-confirm-token"}
+        ),
+        "public_stories": lambda objects: {"lang": "en", **_ids(campaign_slug="campaign_slug")(objects)},
+        "public_withdraw": lambda objects: (
+            _supporter_objects(objects) and {"lang": "en", "token": "matrix-withdraw-token"}
+        ),
+    }
+)
+STAFF = (Role.ADMIN, Role.ORGANISER)
+PUBLIC = everyone(OK, anonymous=OK)
+MATRIX.update(
+    {
+        # Supporters: personal data for admins and organisers; exports for admins only.
+        "supporters:person-list": only(*STAFF),
+        "supporters:person-export": only(Role.ADMIN, kwargs="export"),
+        "supporters:saved-list-create": Row(admin=REDIRECT, organiser=REDIRECT, method="post"),
+        "supporters:campus-overview": only(*STAFF),
+        "supporters:merge-list": only(*STAFF),
+        "supporters:merge-undo": Row(
+            admin=REDIRECT, organiser=REDIRECT, kwargs="merge_record", method="post"
+        ),
+        "supporters:merge-suggestion-dismiss": Row(
+            admin=REDIRECT, organiser=REDIRECT, kwargs="merge_suggestion", method="post"
+        ),
+        "supporters:person-detail": only(*STAFF, kwargs="person"),
+        "supporters:person-tag-add": Row(admin=REDIRECT, organiser=REDIRECT, kwargs="person", method="post"),
+        "supporters:person-tag-remove": Row(
+            admin=REDIRECT, organiser=REDIRECT, kwargs="person_tag", method="post"
+        ),
+        "supporters:person-merge": only(*STAFF, kwargs="person_pair"),  # GET previews
+        # Petitions: organisers manage; signature exports for admins only.
+        "petitions:petition-list": only(*STAFF),
+        "petitions:petition-create": only(*STAFF),
+        "petitions:mail-queue": only(*STAFF),
+        "petitions:petition-detail": only(*STAFF, kwargs="petition"),
+        "petitions:petition-update": only(*STAFF, kwargs="petition"),
+        "petitions:version-create": only(*STAFF, kwargs="petition_versions"),
+        "petitions:version-update": only(*STAFF, kwargs="petition_version"),
+        "petitions:signature-list": only(*STAFF, kwargs="petition"),
+        "petitions:signature-export": only(Role.ADMIN, kwargs="petition_export"),
+        "petitions:signature-void": Row(
+            admin=REDIRECT, organiser=REDIRECT, kwargs="signature", method="post"
+        ),
+        "petitions:petition-delivery": only(*STAFF, kwargs="petition"),
+        # Stories are disclosures: moderators and admins, never organisers or analysts.
+        "petitions:story-list": only(Role.ADMIN, Role.MODERATOR),
+        "petitions:story-detail": only(Role.ADMIN, Role.MODERATOR, kwargs="story"),
+        # Public pages: anyone, signed in or not.
+        "petitions_public:petition": everyone(OK, anonymous=OK, kwargs="public_petition"),
+        "petitions_public:version": everyone(OK, anonymous=OK, kwargs="public_version"),
+        "petitions_public:thanks": everyone(OK, anonymous=OK, kwargs="public_petition"),
+        "petitions_public:confirmed": everyone(OK, anonymous=OK, kwargs="public_petition"),
+        "petitions_public:signature-confirm": everyone(
+            OK, anonymous=OK, kwargs="public_confirm"
+        ),  # GET: a button
+        "petitions_public:embed": everyone(OK, anonymous=OK, kwargs="public_slug"),
+        "petitions_public:petition-redirect": everyone(REDIRECT, anonymous=REDIRECT, kwargs="public_slug"),
+        "petitions_public:story-create": everyone(OK, anonymous=OK, kwargs="public_stories"),
+        "petitions_public:story-withdraw": everyone(
+            OK, anonymous=OK, kwargs="public_withdraw"
+        ),  # GET: asks first
+    }
+)
 
 
 def _named_patterns(resolver: URLResolver, namespace: str = ""):

@@ -1,14 +1,15 @@
 import os
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from campusvoice.ops import services
+from campusvoice.ops.cli import ExamplesCommand
 
 
-class Command(BaseCommand):
+class Command(ExamplesCommand):
     help = (
-        "Serve campusvoice with gunicorn; static files come from WhiteNoise, collected first if "
+        "Serve campusvoice with gunicorn. Static files come from WhiteNoise, collected first if\n"
         "STATIC_ROOT is missing or stale. SIGTERM or Ctrl+C stops it cleanly.\n\n"
         "Examples:\n"
         "  campusvoice serve                                    127.0.0.1:8000, $WEB_CONCURRENCY or 2 processes\n"

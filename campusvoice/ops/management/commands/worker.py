@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from campusvoice.ops.cli import ExamplesCommand
 
 DB_BACKEND = "django_tasks_db.DatabaseBackend"
 RQ_BACKEND = "django_tasks_rq.RQBackend"
@@ -9,11 +11,11 @@ RQ_BACKEND = "django_tasks_rq.RQBackend"
 RQ_JOB_CLASS = "django_tasks_rq.Job"
 
 
-class Command(BaseCommand):
+class Command(ExamplesCommand):
     help = (
-        "Run background tasks with the worker that matches CAMPUSVOICE_TASKS_BACKEND: django-tasks-db's "
-        "db_worker for 'db', an RQ worker for 'rq'. Stops cleanly on SIGINT/SIGTERM after the task "
-        "in hand.\n\n"
+        "Run background tasks with the worker that matches CAMPUSVOICE_TASKS_BACKEND:\n"
+        "django-tasks-db's db_worker for 'db', an RQ worker for 'rq'. SIGINT or SIGTERM stops it\n"
+        "once the task in hand is done.\n\n"
         "Examples:\n"
         "  campusvoice worker                   work until stopped\n"
         "  campusvoice worker --burst           run what is queued, then exit (cron, tests)\n"

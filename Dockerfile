@@ -1,0 +1,35 @@
+# campusvoice: one image for the app servers, the task workers and the migrate job.
+# Untested here (no Docker engine on the build machine); see docs/deploy.md.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    # Collected static files, uploads (media/) and nothing else: production data is in PostgreSQL.
+    CAMPUSVOICE_VAR_DIR=/var/lib/campusvoice
+
+RUN groupadd --system campusvoice \
+    && useradd --system --gid campusvoice --home-dir /var/lib/campusvoice --shell /usr/sbin/nologin campusvoice \
+    && mkdir -p /var/lib/campusvoice/media \
+    && chown -R campusvoice:campusvoice /var/lib/campusvoice
+
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY campusvoice ./campusvoice
+# A regular (not editable) install: the code, templates, static files and catalogues go into
+# site-packages, and /src is not needed at run time.
+RUN pip install . && rm -rf /src
+
+WORKDIR /var/lib/campusvoice
+USER campusvoice
+
+# Hashed static files and their manifest, built once into the image. The key exists only for this
+# step (settings refuse to load without one in production mode) and signs nothing.
+RUN CAMPUSVOICE_SECRET_KEY=build-only-dummy-key-never-used-at-run-time-0123456789 \
+    campusvoice collectstatic --noinput --verbosity 0
+
+EXPOSE 8000
+# gunicorn receives SIGTERM directly (`serve` replaces itself with it) and finishes its requests.
+STOPSIGNAL SIGTERM
+CMD ["campusvoice", "serve", "--bind", "0.0.0.0:8000"]

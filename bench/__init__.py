@@ -1,0 +1,1 @@
+"""Speed benchmarks: `python -m bench` runs them all, `python -m bench NAME` one (see docs/benchmarks.md)."""

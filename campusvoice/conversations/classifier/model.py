@@ -1,0 +1,151 @@
+"""The shipped triage model: load it, classify comments, rank them for the inbox.
+
+An artefact is two files in artefacts/: ``triage-<version>.npz`` (the weight matrix as float16 and
+the intercepts; read with ``allow_pickle=False``, so loading runs no code) and
+``triage-<version>.json`` (labels, thresholds, datasets, validation report).
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+
+import numpy as np
+
+from .datasets import LABELS
+from .features import N_FEATURES, margins
+from .lang import detect_languages
+
+ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
+_VERSION = re.compile(r"^triage-(\d+)\.(\d+)\.(\d+)\.json$")
+
+
+class ModelNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Triage:
+    lang: str
+    scores: dict[str, float]
+    flags: dict[str, bool]
+    model_version: str
+
+
+@dataclass
+class TriageClassifier:
+    version: str
+    coef: np.ndarray  # (n_features, n_labels) float32
+    intercept: np.ndarray  # (n_labels,)
+    thresholds: dict[str, float]
+    labels: tuple[str, ...] = LABELS
+    meta: dict = field(default_factory=dict)
+
+    def scores(self, texts: list[str], langs: list[str] | None = None) -> tuple[list[str], np.ndarray]:
+        """Detected languages and a (len(texts), n_labels) array of probabilities."""
+        if langs is None:
+            langs = detect_languages(texts)
+        if not texts:
+            return langs, np.zeros((0, len(self.labels)), dtype=np.float32)
+        values = margins(texts, langs, self.coef, self.intercept)
+        return langs, (1.0 / (1.0 + np.exp(-values))).astype(np.float32)
+
+    def classify(self, texts: list[str]) -> list[Triage]:
+        langs, probs = self.scores(texts)
+        cut = np.array([self.thresholds[label] for label in self.labels])
+        flags = probs >= cut
+        out = []
+        for i, lang in enumerate(langs):
+            out.append(
+                Triage(
+                    lang=lang,
+                    scores={label: float(probs[i, j]) for j, label in enumerate(self.labels)},
+                    flags={label: bool(flags[i, j]) for j, label in enumerate(self.labels)},
+                    model_version=self.version,
+                )
+            )
+        return out
+
+    def save(self, directory: Path = ARTEFACTS_DIR) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        npz, meta_path = artefact_paths(self.version, directory)
+        np.savez_compressed(
+            npz, coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32)
+        )
+        meta = {
+            **self.meta,
+            "version": self.version,
+            "labels": list(self.labels),
+            "thresholds": self.thresholds,
+        }
+        meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return npz
+
+
+def artefact_paths(version: str, directory: Path = ARTEFACTS_DIR) -> tuple[Path, Path]:
+    return directory / f"triage-{version}.npz", directory / f"triage-{version}.json"
+
+
+def versions_available(directory: Path = ARTEFACTS_DIR) -> list[str]:
+    found = []
+    for path in directory.glob("triage-*.json"):
+        match = _VERSION.match(path.name)
+        if match:
+            found.append(tuple(int(part) for part in match.groups()))
+    return [".".join(map(str, v)) for v in sorted(found)]
+
+
+def load_classifier(version: str | None = None, *, directory: Path = ARTEFACTS_DIR) -> TriageClassifier:
+    """The shipped model of that version, or the newest one; raises ModelNotFound."""
+    available = versions_available(directory)
+    if not available:
+        raise ModelNotFound(f"no triage model in {directory}; run `campusvoice classifier train`")
+    version = version or available[-1]
+    if version not in available:
+        raise ModelNotFound(f"no triage model {version} in {directory}; available: {', '.join(available)}")
+    npz, meta_path = artefact_paths(version, directory)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    with np.load(npz, allow_pickle=False) as arrays:
+        coef = arrays["coef"].astype(np.float32)
+        intercept = arrays["intercept"].astype(np.float32)
+    if coef.shape != (N_FEATURES, len(meta["labels"])):
+        raise ModelNotFound(f"{npz} has shape {coef.shape}; this code expects ({N_FEATURES}, n_labels)")
+    return TriageClassifier(
+        version=version,
+        coef=coef,
+        intercept=intercept,
+        thresholds={k: float(v) for k, v in meta["thresholds"].items()},
+        labels=tuple(meta["labels"]),
+        meta=meta,
+    )
+
+
+class Priority(IntEnum):
+    """Inbox order: lower comes first."""
+
+    DISCLOSURE = 0  # a survivor or witness: a trained person answers, never an automatic action
+    QUESTION = 1  # someone waits for an answer
+    HOSTILE = 2  # review: hide or report
+    SUPPORTIVE = 3  # thank, invite to act
+    NORMAL = 4
+    LOW = 5  # spam or off topic
+
+
+def triage_priority(triage: Triage) -> Priority:
+    """Where a classified comment goes in the inbox; a disclosure outranks every other flag."""
+    flags = triage.flags
+    if flags.get("disclosure"):
+        return Priority.DISCLOSURE
+    if flags.get("spam"):
+        return Priority.LOW
+    # A hostile question ("what was she wearing?") is for review, not for an answer.
+    if flags.get("hostile"):
+        return Priority.HOSTILE
+    if flags.get("question"):
+        return Priority.QUESTION
+    if flags.get("supportive"):
+        return Priority.SUPPORTIVE
+    if flags.get("on_topic"):
+        return Priority.NORMAL
+    return Priority.LOW

@@ -1,0 +1,20 @@
+"""Background work for conversations: thin wrappers that load by id and call a service."""
+
+from django.tasks import task
+
+
+@task
+def outbox_action_send(action_id: int) -> None:
+    """Send one queued platform action (reply, hide, unhide, delete); retries schedule themselves."""
+    # Imported here because outbox.py imports this module to enqueue.
+    from campusvoice.conversations import outbox
+
+    outbox.outbox_action_send(action_id=action_id)
+
+
+@task
+def comments_retriage(comment_ids: list[int] | None = None) -> None:
+    """Re-score comments with the newest triage model (all of them without ids), after a model change."""
+    from campusvoice.conversations.services import triage
+
+    triage.comments_retriage(comment_ids=comment_ids)

@@ -1,0 +1,113 @@
+"""The shipped triage model on clear cases that are not in its training data, and the inbox order."""
+
+import pytest
+
+from campusvoice.conversations.classifier import (
+    ModelNotFound,
+    Priority,
+    Triage,
+    load_classifier,
+    triage_priority,
+)
+from campusvoice.conversations.classifier.lang import detect_language
+
+CLEAR = {
+    "question": [
+        "Who can I talk to on campus if I was harassed by my tutor?",
+        "A chi posso rivolgermi in università se un docente mi molesta?",
+    ],
+    "disclosure": [
+        "A guy in my dorm assaulted me last spring and I never told anyone.",
+        "Un ragazzo del mio corso mi ha violentata l'anno scorso e non l'ho mai detto a nessuno.",
+    ],
+    "hostile": [
+        "She got drunk and now cries rape, these lying women disgust me.",
+        "Si è ubriacata e ora piange allo stupro, queste bugiarde mi fanno schifo.",
+    ],
+    "supportive": [
+        "Thank you so much for this campaign, I signed and shared it with all my friends!",
+        "Grazie mille per questa campagna, ho firmato e l'ho condivisa con tutte le mie amiche!",
+    ],
+    "spam": [
+        "Earn $800 a day trading crypto from home, DM me now 💰🚀",
+        "Guadagna 800€ al giorno con le crypto da casa, scrivimi subito 💰🚀",
+    ],
+    "on_topic": [
+        "Consent workshops should be mandatory for every first-year student.",
+        "I laboratori sul consenso dovrebbero essere obbligatori per tutte le matricole.",
+    ],
+}
+OFF_TOPIC = [
+    "Does anyone know when the gym reopens after the holidays?",
+    "Che buona la pizza della mensa oggi",
+]
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return load_classifier()
+
+
+@pytest.mark.parametrize(
+    ("label", "text"), [(label, text) for label, texts in CLEAR.items() for text in texts]
+)
+def test_the_shipped_model_flags_a_clear_case(classifier, label, text):
+    (triage,) = classifier.classify([text])
+
+    assert triage.flags[label], f"{label} score {triage.scores[label]:.3f} for {text!r}"
+
+
+def test_the_shipped_model_does_not_call_chatter_on_topic_or_a_disclosure(classifier):
+    for triage in classifier.classify(OFF_TOPIC):
+        assert not triage.flags["on_topic"]
+        assert not triage.flags["disclosure"]
+        assert not triage.flags["hostile"]
+
+
+def test_it_returns_one_triage_per_text_with_scores_in_range(classifier):
+    triages = classifier.classify(["", "🙏", "ok", "x" * 5000])
+
+    assert len(triages) == 4
+    for triage in triages:
+        assert triage.model_version == classifier.version
+        assert set(triage.scores) == set(triage.flags)
+        assert all(0.0 <= s <= 1.0 for s in triage.scores.values())
+    assert classifier.classify([]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Where can I report this at my school?", "en"),
+        ("It happened to me in my first year and nobody believed me", "en"),
+        ("Dove posso chiedere aiuto all'università?", "it"),
+        ("È successo anche a me durante una festa", "it"),
+        ("¿Dónde puedo denunciar esto en mi universidad?", "other"),
+        ("Merci pour votre travail, c'est très important.", "other"),
+        ("Wo kann ich das an meiner Uni melden?", "other"),
+        ("Спасибо за вашу работу", "other"),
+        ("🙏🙏", "other"),
+    ],
+)
+def test_it_detects_english_italian_and_other_languages(text, lang):
+    assert detect_language(text) == lang
+
+
+def test_an_unknown_version_is_a_clear_error():
+    with pytest.raises(ModelNotFound, match="available"):
+        load_classifier("99.0.0")
+
+
+def _triage(**flags: bool) -> Triage:
+    return Triage(lang="en", scores={}, flags=flags, model_version="test")
+
+
+def test_disclosures_come_first_then_questions_and_hostile_goes_to_review():
+    assert triage_priority(_triage(disclosure=True, hostile=True, spam=True)) is Priority.DISCLOSURE
+    assert triage_priority(_triage(question=True, on_topic=True)) is Priority.QUESTION
+    assert triage_priority(_triage(question=True, hostile=True)) is Priority.HOSTILE
+    assert triage_priority(_triage(spam=True, question=True)) is Priority.LOW
+    assert triage_priority(_triage(supportive=True)) is Priority.SUPPORTIVE
+    assert triage_priority(_triage(on_topic=True)) is Priority.NORMAL
+    assert triage_priority(_triage()) is Priority.LOW
+    assert Priority.DISCLOSURE < Priority.QUESTION < Priority.HOSTILE < Priority.LOW

@@ -1,0 +1,79 @@
+"""Training on tiny subsets: determinism, left-out data, the promotion rule, and a saved artefact."""
+
+import numpy as np
+import pytest
+
+from campusvoice.conversations.classifier import Example, load_classifier, promote_if_not_worse, train
+from campusvoice.conversations.classifier.datasets import LABELS, load_own
+
+PROBES = [
+    "Where can I report this at my school?",
+    "È successo anche a me durante una festa.",
+    "Follow for follow, link in bio",
+    "She was drunk, what did she expect",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny() -> list[Example]:
+    # Every fourth own row: a few hundred examples, all labels present, seconds to train.
+    rows = [e for lang in ("en", "it") for e in load_own(lang)]
+    return rows[::4]
+
+
+def _scores(model) -> np.ndarray:
+    return model.scores(PROBES)[1]
+
+
+def test_training_twice_gives_identical_models_and_predictions(tiny):
+    first, report_1 = train(examples=tiny, c_grid=(1.0,), seed=0)
+    second, report_2 = train(examples=tiny, c_grid=(1.0,), seed=0)
+
+    assert np.array_equal(first.coef, second.coef)
+    assert first.thresholds == second.thresholds
+    assert np.array_equal(_scores(first), _scores(second))
+    assert report_1 == report_2
+
+
+def test_training_works_with_a_label_missing_and_that_head_never_flags(tiny):
+    no_spam = [e for e in tiny if e.labels["spam"] != 1]
+
+    model, report = train(examples=no_spam, c_grid=(1.0,))
+
+    assert not any(t.flags["spam"] for t in model.classify(PROBES))
+    assert report["spam"]["all"]["positives"] == 0
+
+
+def test_extra_examples_join_the_training_data(tiny):
+    labels = dict.fromkeys(LABELS, 0) | {"spam": 1}
+    extra = [Example(f"zorblax offer number {i}", "en", "moderators", labels) for i in range(40)]
+
+    model, _report = train(examples=tiny, extra_examples=extra, c_grid=(1.0,))
+
+    assert model.meta["rows"]["moderators"] == 40
+    assert model.classify(["zorblax offer"])[0].scores["spam"] > 0.5
+
+
+def test_a_saved_model_loads_back_with_the_same_scores(tiny, tmp_path):
+    model, _report = train(examples=tiny, c_grid=(1.0,), version="3.2.1")
+
+    model.save(tmp_path)
+    loaded = load_classifier(directory=tmp_path)
+
+    assert loaded.version == "3.2.1"
+    assert loaded.thresholds == model.thresholds
+    assert np.allclose(_scores(loaded), _scores(model), atol=1e-6)
+
+
+def _report(**f1: float) -> dict:
+    return {label: {"all": {"f1": value}} for label, value in f1.items()}
+
+
+def test_a_new_version_is_promoted_only_if_no_label_drops_more_than_a_point():
+    old = _report(question=0.80, hostile=0.70)
+
+    assert promote_if_not_worse(_report(question=0.80, hostile=0.70), old)
+    assert promote_if_not_worse(_report(question=0.791, hostile=0.75), old)
+    assert not promote_if_not_worse(_report(question=0.785, hostile=0.90), old)
+    assert not promote_if_not_worse(_report(hostile=0.90), old)
+    assert promote_if_not_worse(_report(question=0.77, hostile=0.70), old, tolerance=0.05)

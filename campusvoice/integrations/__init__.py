@@ -1,0 +1,1 @@
+"""One app per external service; each keeps its client, webhooks and fake server together."""

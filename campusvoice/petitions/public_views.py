@@ -1,0 +1,381 @@
+"""Public pages: petitions per campus, signing, confirming, the embeddable form, stories.
+
+Anyone may open them (@public). They load nothing from other hosts, work without JavaScript
+(except the proof-of-work puzzle, asked for only under load), and take the language from the URL
+(/p/it/…) with links to switch.
+"""
+
+from functools import wraps
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.csp import CSP
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from campusvoice.accounts.access import public
+from campusvoice.campaigns.models import Campaign
+from campusvoice.campuses.models import SupportResource, University
+from campusvoice.petitions import selectors, throttling
+from campusvoice.petitions.forms import ATTRIBUTION, HONEYPOT, SignForm, StoryForm
+from campusvoice.petitions.models import Petition, PetitionVersion
+from campusvoice.petitions.services import signatures as signing
+from campusvoice.petitions.services import stories
+from campusvoice.supporters.emails import email_canonical
+
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+
+def in_language(view):
+    """Render the view in the URL's language (`lang` kwarg, or ?lang= for the embed)."""
+
+    @wraps(view)
+    def wrapped(request, *args, lang: str | None = None, **kwargs):
+        lang = lang or request.GET.get("lang") or translation.get_language() or settings.LANGUAGE_CODE
+        lang = lang[:2] if lang[:2] in LANGUAGES else settings.LANGUAGE_CODE
+        with translation.override(lang):
+            request.LANGUAGE_CODE = lang
+            response = view(request, *args, lang=lang, **kwargs)
+        response.headers["Content-Language"] = lang
+        return response
+
+    return wrapped
+
+
+def _language_links(request: HttpRequest, lang: str) -> list[tuple[str, str, bool]]:
+    """(code, url, current) for each language: the same page in another language."""
+    match = request.resolver_match
+    query = request.GET.copy()
+    links = []
+    for code in LANGUAGES:
+        if "lang" in match.kwargs:
+            url = reverse(match.view_name, kwargs={**match.kwargs, "lang": code})
+            query.pop("lang", None)
+        else:
+            url = request.path
+            query["lang"] = code
+        links.append((code, f"{url}?{query.urlencode()}" if query else url, code == lang))
+    return links
+
+
+def share_links(*, petition: Petition, version: PetitionVersion | None, lang: str) -> list[tuple[str, str]]:
+    """Links that bring others to this campus's page, tagged so each share counts for the campus."""
+    kwargs = {"lang": lang, "slug": petition.slug}
+    name = "petitions_public:petition"
+    if version:
+        kwargs["code"], name = version.code, "petitions_public:version"
+    page = settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
+    title = version.title(lang) if version else petition.title(lang)
+
+    def tracked(medium: str) -> str:
+        query = {
+            "ref": f"share-{version.code}" if version else "share",
+            "utm_source": "share",
+            "utm_medium": medium,
+            "utm_campaign": petition.campaign.slug,
+        }
+        return f"{page}?{urlencode(query)}"
+
+    return [
+        ("link", tracked("link")),
+        ("WhatsApp", f"https://wa.me/?text={quote(title + ' ' + tracked('whatsapp'))}"),
+        ("Telegram", f"https://t.me/share/url?url={quote(tracked('telegram'))}&text={quote(title)}"),
+        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={quote(tracked('facebook'))}"),
+        ("e-mail", f"mailto:?subject={quote(title)}&body={quote(tracked('email'))}"),
+    ]
+
+
+def _too_many(request: HttpRequest, retry_after: int, *, lang: str) -> HttpResponse:
+    response = render(
+        request, "petitions/public/too_many.html", {"retry_after": retry_after, "lang": lang}, status=429
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _petition_and_version(slug: str, code: str | None) -> tuple[Petition, PetitionVersion | None]:
+    try:
+        petition = selectors.open_petition(slug=slug)
+    except Petition.DoesNotExist:
+        raise Http404 from None
+    version = None
+    if code:
+        version = get_object_or_404(
+            PetitionVersion.objects.select_related("university"), petition=petition, code=code
+        )
+    return petition, version
+
+
+def _sign(request: HttpRequest, *, petition, version, lang: str, template: str, done_url: str, extra=None):
+    """The signing form, shared by the petition page and the embed. Always the same answer after a
+    submission, whatever happened to the address."""
+    ip_key = throttling.ip_hash(throttling.ip_of(request))
+    pow_challenge = None
+    if request.method == "POST":
+        retry = throttling.hit("ip", f"sign:{ip_key}")
+        throttling.hit("global", "all")
+        if retry:
+            return _too_many(request, retry, lang=lang)
+        if request.POST.get(HONEYPOT):
+            return redirect(done_url)  # a bot: it learns nothing, nothing is stored
+        form = SignForm(request.POST, petition=petition, language=lang, version=version)
+        if form.is_valid() and petition.is_open:
+            data = form.cleaned_data
+            solved = throttling.pow_verify(data["pow_challenge"], data["pow_solution"])
+            if throttling.pow_required(ip_key=f"sign:{ip_key}") and not solved:
+                pow_challenge = throttling.pow_challenge()
+            else:
+                send = throttling.hit("address", throttling.key_hash(email_canonical(data["email"]))) is None
+                signing.signature_submit(
+                    petition=petition,
+                    version=data["version"] or version,
+                    name=data["name"],
+                    email=data["email"],
+                    contact_ok=data["contact_ok"],
+                    language=lang,
+                    attribution=form.attribution(),
+                    ip_hash=ip_key,
+                    user_agent_family=throttling.user_agent_family(request.headers.get("User-Agent", "")),
+                    send=send,
+                )
+                return redirect(done_url)
+    else:
+        initial = {name: request.GET.get(name, "")[:100] for name in ATTRIBUTION}
+        form = SignForm(initial=initial, petition=petition, language=lang, version=version)
+        if throttling.pow_required(ip_key=f"sign:{ip_key}"):
+            pow_challenge = throttling.pow_challenge()
+    whole, mine = selectors.public_counts(petition=petition, version=version)
+    context = {
+        "petition": petition,
+        "version": version,
+        "title": version.title(lang) if version else petition.title(lang),
+        "text": version.text(lang) if version else petition.text(lang),
+        "target": version.target if version else petition.target_description,
+        "counts": whole,
+        "version_counts": mine,
+        "form": form,
+        "pow_challenge": pow_challenge,
+        "lang": lang,
+        "language_links": _language_links(request, lang),
+        "versions": petition.versions.select_related("university").order_by("university__name"),
+        **(extra or {}),
+    }
+    return render(request, template, context)
+
+
+def _thanks_url(petition: Petition, version: PetitionVersion | None, lang: str) -> str:
+    url = reverse("petitions_public:thanks", kwargs={"lang": lang, "slug": petition.slug})
+    return f"{url}?campus={version.code}" if version else url
+
+
+@public
+@in_language
+@require_http_methods(["GET", "POST"])
+def petition_page(request: HttpRequest, lang: str, slug: str, code: str | None = None) -> HttpResponse:
+    petition, version = _petition_and_version(slug, code)
+    return _sign(
+        request,
+        petition=petition,
+        version=version,
+        lang=lang,
+        template="petitions/public/petition.html",
+        done_url=_thanks_url(petition, version, lang),
+    )
+
+
+@public
+@require_GET
+def petition_redirect(request: HttpRequest, slug: str) -> HttpResponse:
+    """/p/<slug>/ → the page in the visitor's language (LocaleMiddleware's choice), query kept."""
+    lang = (translation.get_language() or settings.LANGUAGE_CODE)[:2]
+    lang = lang if lang in LANGUAGES else settings.LANGUAGE_CODE
+    url = reverse("petitions_public:petition", kwargs={"lang": lang, "slug": slug})
+    return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+
+
+@public
+@in_language
+@require_GET
+def thanks(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
+    petition, _version = _petition_and_version(slug, None)
+    version = petition.versions.filter(code=request.GET.get("campus", "")).first()
+    return render(
+        request,
+        "petitions/public/thanks.html",
+        {
+            "petition": petition,
+            "title": version.title(lang) if version else petition.title(lang),
+            "share_links": share_links(petition=petition, version=version, lang=lang),
+            "lang": lang,
+            "language_links": _language_links(request, lang),
+            "days": signing.TOKEN_DAYS,
+        },
+    )
+
+
+@public
+@in_language
+@require_http_methods(["GET", "POST"])
+def signature_confirm(request: HttpRequest, lang: str, token: str) -> HttpResponse:
+    """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
+    context = {"lang": lang, "language_links": _language_links(request, lang)}
+    if request.method == "POST":
+        signature = signing.signature_confirm(token=token)
+        if signature is None:
+            return render(request, "petitions/public/link_invalid.html", context, status=410)
+        url = reverse("petitions_public:confirmed", kwargs={"lang": lang, "slug": signature.petition.slug})
+        return redirect(f"{url}?campus={signature.version.code}" if signature.version else url)
+    signature = signing.signature_for_token(token=token)
+    if signature is None:
+        return render(request, "petitions/public/link_invalid.html", context, status=410)
+    petition = signature.petition
+    context |= {"title": signature.version.title(lang) if signature.version else petition.title(lang)}
+    response = render(request, "petitions/public/confirm.html", context)
+    # The token is in the URL: never let it leak to another site through the Referer header.
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@public
+@in_language
+@require_GET
+def confirmed(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
+    petition, _version = _petition_and_version(slug, None)
+    version = petition.versions.filter(code=request.GET.get("campus", "")).first()
+    whole, mine = selectors.public_counts(petition=petition, version=version)
+    return render(
+        request,
+        "petitions/public/confirmed.html",
+        {
+            "petition": petition,
+            "version": version,
+            "title": version.title(lang) if version else petition.title(lang),
+            "counts": whole,
+            "version_counts": mine,
+            "share_links": share_links(petition=petition, version=version, lang=lang),
+            "lang": lang,
+            "language_links": _language_links(request, lang),
+        },
+    )
+
+
+def _frame_ancestors() -> list[str]:
+    return [CSP.SELF, *getattr(settings, "CAMPUSVOICE_EMBED_ALLOWED_HOSTS", [])]
+
+
+@public
+@xframe_options_exempt
+# Third-party pages frame this form: the CSRF cookie is SameSite=Lax and never reaches a framed
+# cross-site POST. Nothing here acts for a signed-in member, and signing still needs the e-mail
+# confirmation, the rate limits and (under load) the puzzle.
+@csrf_exempt
+@in_language
+@require_http_methods(["GET", "POST"])
+def embed(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
+    petition, _version = _petition_and_version(slug, None)
+    version = petition.versions.filter(code=request.GET.get("campus", "")).first()
+    query = {"lang": lang, "done": "1"} | ({"campus": version.code} if version else {})
+    response = _sign(
+        request,
+        petition=petition,
+        version=version,
+        lang=lang,
+        template="petitions/public/embed.html",
+        done_url=f"{request.path}?{urlencode(query)}",
+        extra={"done": request.GET.get("done") == "1", "action": request.get_full_path()},
+    )
+    # Only this view may be framed, and only by the hosts in CAMPUSVOICE_EMBED_ALLOWED_HOSTS.
+    response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": _frame_ancestors()}
+    return response
+
+
+# Stories and opinions ------------------------------------------------------------------------
+
+
+def support_resources(*, university: University | None, campaign: Campaign) -> list[SupportResource]:
+    """The campus's own offices first, then national lines for its country (or the campaign's)."""
+    if university is not None:
+        countries = {university.country}
+        resources = SupportResource.objects.filter(
+            Q(university=university) | Q(university__isnull=True, country__in=countries)
+        )
+    else:
+        countries = set(campaign.universities.values_list("country", flat=True))
+        resources = SupportResource.objects.filter(university__isnull=True, country__in=countries)
+    return sorted(resources, key=lambda r: (r.university_id is None, r.country, r.name))
+
+
+@public
+@in_language
+@require_http_methods(["GET", "POST"])
+def story_create(request: HttpRequest, lang: str, campaign_slug: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, slug=campaign_slug)
+    context = {"campaign": campaign, "lang": lang, "language_links": _language_links(request, lang)}
+    if request.method == "POST":
+        ip_key = throttling.ip_hash(throttling.ip_of(request))
+        retry = throttling.hit("ip", f"story:{ip_key}")
+        if retry:
+            return _too_many(request, retry, lang=lang)
+        form = StoryForm(request.POST, campaign=campaign)
+        if request.POST.get(HONEYPOT):
+            return render(
+                request, "petitions/public/story_thanks.html", context | {"resources": [], "token": None}
+            )
+        if form.is_valid():
+            data = form.cleaned_data
+            story, token = stories.story_submit(
+                campaign=campaign,
+                university=data["university"],
+                kind=data["kind"],
+                text=data["text"],
+                language=lang,
+                consent_text=form.consent_text(),
+                display_name=data["display_name"],
+                contact_email=data["contact_email"] or "",
+                consent_contact=data["consent_contact"],
+                consent_quote_anonymously=data["consent_quote_anonymously"],
+                consent_publish_named=data["consent_publish_named"],
+                ip_hash=ip_key,
+            )
+            response = render(
+                request,
+                "petitions/public/story_thanks.html",
+                context
+                | {
+                    "resources": support_resources(university=story.university, campaign=campaign),
+                    "withdraw_url": settings.SITE_URL.rstrip("/")
+                    + reverse("petitions_public:story-withdraw", kwargs={"lang": lang, "token": token}),
+                },
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    else:
+        form = StoryForm(initial={"university": request.GET.get("campus")}, campaign=campaign)
+    return render(request, "petitions/public/story_form.html", context | {"form": form})
+
+
+@public
+@in_language
+@require_http_methods(["GET", "POST"])
+def story_withdraw(request: HttpRequest, lang: str, token: str) -> HttpResponse:
+    """GET asks "withdraw?" and changes nothing; POST withdraws."""
+    context = {"lang": lang, "language_links": _language_links(request, lang)}
+    story = stories.story_for_token(token=token)
+    if story is None:
+        return render(request, "petitions/public/link_invalid.html", context, status=410)
+    if request.method == "POST":
+        stories.story_withdraw(token=token)
+        context["withdrawn"] = True
+    else:
+        context["withdrawn"] = story.status == story.Status.WITHDRAWN
+    response = render(request, "petitions/public/story_withdraw.html", context)
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response

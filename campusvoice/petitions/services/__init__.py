@@ -1,0 +1,1 @@
+"""Writes for petitions, split by sub-domain: petitions, signatures, mail, stories."""

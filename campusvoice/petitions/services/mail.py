@@ -1,0 +1,146 @@
+"""The durable outgoing-mail queue: queue in the caller's transaction, send after commit, retry.
+
+Exactly-once within reason: a sender first claims a row (QUEUED → SENDING in one UPDATE), so the
+task and the sweep never send the same message twice. A process that dies between claiming and
+recording leaves the row SENDING; the sweep gives it back after CLAIM_TIMEOUT and it is sent again
+(the one case of a possible duplicate: better than a lost confirmation).
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from campusvoice.petitions.models import OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+# Seconds before attempt 2, 3, …: about two days in all, well inside a token's 14 days.
+RETRY_DELAYS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+CLAIM_TIMEOUT = timedelta(minutes=15)
+
+
+def outgoing_email_queue(
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    purpose: str,
+    object_type: str = "",
+    object_id: str | int = "",
+) -> OutgoingEmail:
+    """Queue one message in the current transaction; it is sent by a task after commit."""
+    email = OutgoingEmail.objects.create(
+        to=to,
+        subject=subject[:200],
+        body_text=body_text,
+        body_html=body_html,
+        purpose=purpose,
+        object_type=object_type,
+        object_id=str(object_id),
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(partial(_send_enqueue, email.pk))
+    return email
+
+
+def _send_enqueue(email_id: int, *, delay: int = 0) -> None:
+    from campusvoice.petitions import tasks
+
+    task = tasks.outgoing_email_send
+    if delay:
+        if not task.get_backend().supports_defer:
+            return  # the sweep will pick it up when it is due
+        task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
+    task.enqueue(email_id)
+
+
+def _describe(exc: Exception) -> str:
+    """The error's type and SMTP code, never its message: SMTP errors quote addresses."""
+    code = getattr(exc, "smtp_code", None)
+    if code is None and isinstance(getattr(exc, "recipients", None), dict):
+        codes = sorted({str(v[0]) for v in exc.recipients.values() if isinstance(v, tuple) and v})
+        code = ",".join(codes) or None
+    return f"{type(exc).__name__}" + (f" (SMTP {code})" if code else "")
+
+
+def outgoing_email_send(*, email_id: int, now=None) -> OutgoingEmail | None:
+    """Send one queued message if it is due; idempotent (sent, failed or claimed rows are left alone).
+
+    On failure the message goes back to the queue with the next delay from RETRY_DELAYS; after
+    MAX_ATTEMPTS it is FAILED.
+    """
+    now = now or timezone.now()
+    claimed = OutgoingEmail.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+        pk=email_id,
+        status=OutgoingEmail.Status.QUEUED,
+    ).update(status=OutgoingEmail.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return OutgoingEmail.objects.filter(pk=email_id).first()
+    email = OutgoingEmail.objects.get(pk=email_id)
+    message = EmailMultiAlternatives(
+        subject=email.subject, body=email.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to]
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    try:
+        mailers.default.send_messages([message])
+    except Exception as exc:  # noqa: BLE001 - any failure of the mail server means "try again later"
+        return _failed(email, _describe(exc), now=now)
+    email.status, email.sent_at, email.last_error = OutgoingEmail.Status.SENT, timezone.now(), ""
+    email.save(update_fields=["status", "sent_at", "last_error"])
+    logger.info("outgoing email %s (%s) sent after %s attempts", email.pk, email.purpose, email.attempts)
+    return email
+
+
+def _failed(email: OutgoingEmail, error: str, *, now) -> OutgoingEmail:
+    email.last_error = error[:200]
+    if email.attempts >= MAX_ATTEMPTS:
+        email.status = OutgoingEmail.Status.FAILED
+        logger.error(
+            "outgoing email %s failed for good after %s attempts: %s", email.pk, email.attempts, error
+        )
+    else:
+        delay = RETRY_DELAYS[email.attempts - 1]
+        email.status = OutgoingEmail.Status.QUEUED
+        email.next_attempt_at = now + timedelta(seconds=delay)
+        transaction.on_commit(partial(_send_enqueue, email.pk, delay=delay))
+        logger.warning(
+            "outgoing email %s failed (attempt %s): %s; retry in %ss", email.pk, email.attempts, error, delay
+        )
+    email.save(update_fields=["status", "last_error", "next_attempt_at"])
+    return email
+
+
+def outgoing_emails_send_due(*, now=None, limit: int = 500) -> dict[str, int]:
+    """The sweep: give back stale claims, then send every queued message that is due.
+
+    Run it every few minutes (`campusvoice petitions send-mail`, or the task of the same name).
+    """
+    now = now or timezone.now()
+    reclaimed = OutgoingEmail.objects.filter(
+        status=OutgoingEmail.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+    ).update(status=OutgoingEmail.Status.QUEUED, next_attempt_at=now)
+    due = list(
+        OutgoingEmail.objects.filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), status=OutgoingEmail.Status.QUEUED
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts = {"reclaimed": reclaimed, "due": len(due), "sent": 0, "failed": 0}
+    for email_id in due:
+        email = outgoing_email_send(email_id=email_id, now=now)
+        if email is not None and email.status == OutgoingEmail.Status.SENT:
+            counts["sent"] += 1
+        else:
+            counts["failed"] += 1
+    return counts

@@ -1,0 +1,171 @@
+"""Keeping the public forms usable under abuse: rate limits, a proof-of-work puzzle, hashed IPs.
+
+Counters live in Django's cache (fixed windows). With several web processes the cache must be
+shared (CAMPUSVOICE_CACHE_URL=redis://… or a database cache): the default local-memory cache
+counts per process. Cache keys hold salted hashes, never an address or an IP.
+
+Proof of work: when one IP, or everyone together, sends more than a threshold, the form asks the
+browser to solve a small SHA-256 puzzle (static/petitions/pow.js, WebCrypto) before the server
+accepts it. The challenge is signed with django.core.signing, expires, and is single-use.
+"""
+
+import hashlib
+import math
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+POW_SALT = "campusvoice.petitions.pow"
+POW_MAX_AGE = 600
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def ip_of(request) -> str:
+    """The client's address. Behind a proxy, SecurityMiddleware's trusted header is not used for
+    this: set CAMPUSVOICE_BEHIND_PROXY and the proxy must overwrite X-Forwarded-For."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def ip_hash(ip: str) -> str:
+    """A keyed hash of the IP that changes every day: enough to count, useless to trace."""
+    day = timezone.now().date().isoformat()
+    return salted_hmac("campusvoice.petitions.ip", f"{day}:{ip}", algorithm="sha256").hexdigest()
+
+
+def key_hash(value: str) -> str:
+    """A keyed hash for cache keys (e-mail addresses and the like)."""
+    return salted_hmac("campusvoice.petitions.key", value, algorithm="sha256").hexdigest()[:32]
+
+
+def user_agent_family(user_agent: str) -> str:
+    """The browser's family only ("Firefox", "Instagram app"), never the full string."""
+    ua = user_agent or ""
+    checks = [
+        ("bot", ("bot", "crawler", "spider", "curl/", "python-requests", "wget/")),
+        ("Instagram app", ("Instagram",)),
+        ("Facebook app", ("FBAN", "FBAV", "FB_IAB")),
+        ("Edge", ("Edg/",)),
+        ("Opera", ("OPR/", "Opera")),
+        ("Samsung Internet", ("SamsungBrowser",)),
+        ("Firefox", ("Firefox/", "FxiOS")),
+        ("Chrome", ("Chrome/", "CriOS", "Chromium/")),
+        ("Safari", ("Safari/",)),
+    ]
+    lowered = ua.lower()
+    for family, needles in checks:
+        if any((n.lower() in lowered) if family == "bot" else (n in ua) for n in needles):
+            return family
+    return "other" if ua else ""
+
+
+# Rate limits ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+    seconds: int
+
+
+def limits() -> dict[str, Limit]:
+    """Limits per scope; settings override them (tests use small numbers)."""
+    return {
+        "ip": Limit(*_setting("CAMPUSVOICE_PUBLIC_FORM_RATE_PER_IP", (20, 600))),
+        "address": Limit(*_setting("CAMPUSVOICE_PUBLIC_FORM_RATE_PER_ADDRESS", (3, 3600))),
+        "global": Limit(*_setting("CAMPUSVOICE_PUBLIC_FORM_RATE_GLOBAL", (100000, 60))),
+    }
+
+
+def _window(limit: Limit, now: float) -> tuple[int, int]:
+    start = int(now // limit.seconds * limit.seconds)
+    return start, start + limit.seconds
+
+
+def hit(scope: str, key: str, *, limit: Limit | None = None) -> int | None:
+    """Count one attempt; returns seconds to wait (Retry-After) if the limit is passed, else None."""
+    limit = limit or limits()[scope]
+    now = time.time()
+    start, end = _window(limit, now)
+    cache_key = f"cv:rl:{scope}:{key}:{start}"
+    cache.add(cache_key, 0, timeout=limit.seconds + 1)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=limit.seconds + 1)
+        count = 1
+    if count > limit.count:
+        return max(1, math.ceil(end - now))
+    return None
+
+
+def seen(scope: str, key: str) -> int:
+    """How many attempts this window has counted so far, without counting one."""
+    limit = limits()[scope]
+    start, _end = _window(limit, time.time())
+    return cache.get(f"cv:rl:{scope}:{key}:{start}", 0)
+
+
+# Proof of work --------------------------------------------------------------------------------
+
+
+def pow_bits() -> int:
+    return _setting("CAMPUSVOICE_POW_BITS", 16)
+
+
+def pow_required(*, ip_key: str) -> bool:
+    """Ask for a puzzle once this IP, or everyone together, is busier than the thresholds."""
+    per_ip = _setting("CAMPUSVOICE_POW_AFTER_PER_IP", 5)
+    per_minute = _setting("CAMPUSVOICE_POW_AFTER_GLOBAL_PER_MINUTE", 60)
+    return seen("ip", ip_key) >= per_ip or seen("global", "all") >= per_minute
+
+
+def pow_challenge() -> str:
+    """A fresh, signed, time-stamped challenge: {"r": random, "b": difficulty in bits}."""
+    return signing.dumps({"r": secrets.token_hex(8), "b": pow_bits()}, salt=POW_SALT, compress=False)
+
+
+def _leading_zero_bits(digest: bytes) -> int:
+    bits = 0
+    for byte in digest:
+        if byte == 0:
+            bits += 8
+            continue
+        return bits + 8 - byte.bit_length()
+    return bits
+
+
+def pow_solve(challenge: str) -> str:
+    """Find a solution in Python (tests and benchmarks; browsers use pow.js)."""
+    bits = signing.loads(challenge, salt=POW_SALT)["b"]
+    counter = 0
+    while _leading_zero_bits(hashlib.sha256(f"{challenge}:{counter}".encode()).digest()) < bits:
+        counter += 1
+    return str(counter)
+
+
+def pow_verify(challenge: str, solution: str) -> bool:
+    """True once per valid, unexpired challenge whose solution has enough leading zero bits."""
+    if not challenge or not solution or len(solution) > 20:
+        return False
+    try:
+        data = signing.loads(challenge, salt=POW_SALT, max_age=POW_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    digest = hashlib.sha256(f"{challenge}:{solution}".encode()).digest()
+    if _leading_zero_bits(digest) < int(data.get("b", 99)):
+        return False
+    # Single use: the first verification claims the challenge.
+    return cache.add(f"cv:pow:{key_hash(challenge)}", 1, timeout=POW_MAX_AGE + 60)
