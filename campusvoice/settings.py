@@ -263,6 +263,8 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # At DEBUG urllib3 logs full URLs, and Graph API URLs carry the access token.
+        "urllib3": {"level": "WARNING"},
     },
 }
 

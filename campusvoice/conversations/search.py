@@ -26,6 +26,7 @@ CONFIG = "simple"
 FTS_TABLE = "conversations_comment_fts"
 _TRIGGERS = ("conversations_comment_fts_ai", "conversations_comment_fts_ad", "conversations_comment_fts_au")
 _WORD = re.compile(r"\w+", re.UNICODE)
+FEW_MATCHES = 2000
 
 
 def search_vector() -> SearchVector:
@@ -37,9 +38,18 @@ def comments_matching(comments: QuerySet, *, query: str) -> QuerySet:
     """Narrow `comments` to those whose text holds every word of `query` (any case)."""
     connection = connections[comments.db]
     if connection.vendor == "postgresql":
-        return comments.alias(text_search=search_vector()).filter(
-            text_search=SearchQuery(query, config=CONFIG, search_type="websearch")
+        text_query = SearchQuery(query, config=CONFIG, search_type="websearch")
+        # PostgreSQL guesses how many comments a word matches without looking. Guess "many" for a
+        # rare word and it walks the priority index, computing to_tsvector() for a million rows
+        # (seconds). So ask the GIN index first: if few comments match, filter by their ids.
+        matched = list(
+            comments.model.objects.alias(text_search=search_vector())
+            .filter(text_search=text_query)
+            .values_list("pk", flat=True)[: FEW_MATCHES + 1]
         )
+        if len(matched) <= FEW_MATCHES:
+            return comments.filter(pk__in=matched)
+        return comments.alias(text_search=search_vector()).filter(text_search=text_query)
     words = _WORD.findall(query)
     if not words:
         return comments
@@ -122,6 +132,11 @@ def _indexes(vendor: str) -> list[models.Index]:
             fields=["-priority", "-created_time", "-id"], condition=_TODO, name="comment_todo_priority_idx"
         ),
         models.Index(fields=["-created_time", "-id"], condition=_TODO, name="comment_todo_time_idx"),
+        models.Index(
+            fields=["-priority", "-created_time", "-id"],
+            condition=_TODO & Q(disclosure=True),
+            name="comment_todo_disclosure_idx",
+        ),
         models.Index(fields=["-priority", "-created_time", "-id"], name="comment_priority_time_idx"),
     ]
     if vendor == "postgresql":

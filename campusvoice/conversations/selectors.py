@@ -111,13 +111,22 @@ def _filtered(*, user: User, filters: InboxFilters) -> QuerySet[Comment]:
         comments = comments.filter(status=filters.status)
     elif filters.status != "any":
         comments = comments.filter(status__in=TODO)
+    # Campaign and campus become a list of post ids first (a few hundred at most): PostgreSQL then
+    # checks each index entry against the list instead of joining, and can count through
+    # comment_thread_idx, where a subquery made it scan the table.
     if filters.campaign:
-        comments = comments.filter(post__in=Post.objects.filter(campaign_id=filters.campaign).values("pk"))
+        comments = comments.filter(
+            post_id__in=list(Post.objects.filter(campaign_id=filters.campaign).values_list("pk", flat=True))
+        )
     if filters.post:
         comments = comments.filter(post_id=filters.post)
     if filters.campus:
         comments = comments.filter(
-            post__in=Post.universities.through.objects.filter(university_id=filters.campus).values("post_id")
+            post_id__in=list(
+                Post.universities.through.objects.filter(university_id=filters.campus).values_list(
+                    "post_id", flat=True
+                )
+            )
         )
     if filters.label in LABELS:
         comments = comments.filter(**{filters.label: True})

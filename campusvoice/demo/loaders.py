@@ -5,4 +5,10 @@ earlier ones made (campaigns need campuses). A module that does not exist yet is
 warning, so the demo keeps loading while an app is being written.
 """
 
-LOADERS = ["campusvoice.campuses.demo"]
+LOADERS = [
+    "campusvoice.campuses.demo",
+    "campusvoice.conversations.demo",
+    "campusvoice.integrations.meta.demo",
+    "campusvoice.supporters.demo",
+    "campusvoice.petitions.demo",
+]

@@ -1,6 +1,7 @@
 """Full-text search: the right rows on SQLite (FTS5) and PostgreSQL (GIN), kept in step, never a syntax error."""
 
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 
 from campusvoice.accounts.models import Role
@@ -82,6 +83,12 @@ def test_sqlite_uses_the_fts_table():
 def test_postgresql_answers_from_the_gin_index(corpus):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        queryset = search.comments_matching(Comment.objects.all(), query="consent")
-        plan = queryset.explain()
+    query = SearchQuery("consent", config=search.CONFIG, search_type="websearch")
+    plan = Comment.objects.alias(v=search.search_vector()).filter(v=query).explain()
     assert "comment_text_search_idx" in plan
+
+
+def test_a_word_many_comments_hold_is_searched_in_place(corpus, monkeypatch):
+    monkeypatch.setattr(search, "FEW_MATCHES", 1)
+    assert _found("consent") == {corpus["consent"].pk, corpus["both"].pk}
+    assert _found("sportello") == {corpus["it"].pk}

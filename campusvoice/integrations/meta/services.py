@@ -107,10 +107,19 @@ def token_check(*, token: str, graph_url: str = "") -> TokenCheck:
 def connection_connect(*, token: str, by: User, graph_url: str = "") -> tuple[MetaConnection, TokenCheck]:
     """Check the token with Meta, then store the Page (encrypted token) and its channels.
 
+    Also subscribes the app to the Page's `feed` webhooks (a warning if Meta refuses).
     Reconnecting the same Page replaces its token and clears the error. Raises MetaConnectError.
     Missing permissions do not stop the connection; the page lists them so the admin can fix them.
     """
     check = token_check(token=token, graph_url=graph_url)  # HTTP outside the transaction
+    try:
+        # Install the app on the Page so Meta sends its `feed` webhooks (comments) to us.
+        MetaClient(access_token=token.strip(), graph_url=graph_url).subscribe_page(check.page.id)
+    except MetaError as exc:
+        check.warnings.append(
+            _("Webhooks are not subscribed (%(reason)s); comments arrive only with the periodic sync.")
+            % {"reason": meta_error_message(exc)}
+        )
     with transaction.atomic():
         connection = _connection_store(check=check, token=token.strip(), graph_url=graph_url)
         audit_record(

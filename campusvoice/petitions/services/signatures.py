@@ -196,7 +196,9 @@ def signature_confirm(*, token: str) -> Signature | None:
     if signature is None:
         return None
     signature = (
-        Signature.objects.select_for_update().select_related("petition", "version").get(pk=signature.pk)
+        Signature.objects.select_for_update(of=("self",))
+        .select_related("petition", "version")
+        .get(pk=signature.pk)
     )
     if signature.status != Signature.Status.UNCONFIRMED:
         return None

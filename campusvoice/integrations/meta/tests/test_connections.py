@@ -47,6 +47,7 @@ def test_an_admin_connects_a_page_by_pasting_its_token(client_for, url, fake_gra
     assert token_decrypt(connection.token_encrypted) == DEMO_PAGE_TOKEN
     assert DEMO_PAGE_TOKEN.encode() not in response.content
     assert b"Campus Voice Sandbox" in response.content
+    assert f"POST /{DEMO_PAGE_ID}/subscribed_apps" in fake_graph.snapshot()["requests"]
     event = AuditEvent.objects.get(object_type="meta_connection")
     assert DEMO_PAGE_TOKEN not in str(event.detail) + event.summary
 
@@ -59,6 +60,7 @@ def test_it_shows_missing_permissions_and_a_short_expiry(client_for, url, fake_g
     content = response.content.decode()
     assert "pages_manage_engagement" in content and "instagram_manage_comments" in content
     assert "This token expires on 1970-01-01" in content
+    assert "Webhooks are not subscribed" in content  # no pages_manage_metadata
     assert "short-lived" not in content
 
 

@@ -34,6 +34,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Fake Graph API on {server.url} (seed: {seed}); Page token: demo-page-token")
         if webhook_url:
             self.stdout.write(f"Webhooks go to {webhook_url}")
+        self.stdout.flush()  # the demo runner waits for the first line
         try:
             server.serve_forever()
         except KeyboardInterrupt:
