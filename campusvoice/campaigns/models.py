@@ -54,3 +54,69 @@ class Campaign(TimeStampedModel):
     @property
     def language_list(self) -> list[str]:
         return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+
+class ReachSnapshot(models.Model):
+    """Delivery figures for one object over one date range, as Meta reported them.
+
+    Reach counts unique people within this object and this range only: it is never added up
+    across ad sets, posts or days. Both the Graph API sync and imported Ads Manager / Page
+    insights exports write here.
+    """
+
+    class Level(models.TextChoices):
+        CAMPAIGN = "campaign", _("Ad campaign")
+        AD_SET = "ad_set", _("Ad set (one campus)")
+        POST = "post", _("Post")
+
+    class Source(models.TextChoices):
+        API = "api", _("Graph API")
+        ADS_EXPORT = "ads_export", _("Ads Manager export")
+        PAGE_EXPORT = "page_export", _("Page insights export")
+        MANUAL = "manual", _("Entered by hand")
+
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="reach_snapshots"
+    )
+    university = models.ForeignKey(
+        "campuses.University", null=True, blank=True, on_delete=models.CASCADE, related_name="reach_snapshots"
+    )
+    post = models.ForeignKey(
+        "conversations.Post", null=True, blank=True, on_delete=models.CASCADE, related_name="reach_snapshots"
+    )
+    level = models.CharField(_("level"), max_length=20, choices=Level.choices)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    platform_id = models.CharField(_("platform id"), max_length=100, blank=True)
+    name = models.CharField(_("name in the report"), max_length=300, blank=True)
+    is_organic = models.BooleanField(_("organic (not paid)"), default=False)
+    date_start = models.DateField(_("from"))
+    date_stop = models.DateField(_("to"))
+    reach = models.PositiveIntegerField(_("reach"), null=True, blank=True)
+    impressions = models.PositiveIntegerField(_("impressions"), null=True, blank=True)
+    frequency = models.DecimalField(_("frequency"), max_digits=8, decimal_places=4, null=True, blank=True)
+    spend = models.DecimalField(_("amount spent"), max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    clicks = models.PositiveIntegerField(_("clicks"), null=True, blank=True)
+    reactions = models.PositiveIntegerField(_("reactions"), null=True, blank=True)
+    comments = models.PositiveIntegerField(_("comments"), null=True, blank=True)
+    shares = models.PositiveIntegerField(_("shares"), null=True, blank=True)
+    fetched_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reach snapshot")
+        verbose_name_plural = _("reach snapshots")
+        ordering = ["-date_stop", "level"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_stop__gte=models.F("date_start")), name="reach_range_ok"
+            ),
+            # One figure per object, range and source: a re-import or re-sync replaces it.
+            models.UniqueConstraint(
+                fields=["level", "source", "platform_id", "name", "date_start", "date_stop"],
+                name="reach_snapshot_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["university", "date_stop"])]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.name or self.platform_id} {self.date_start}–{self.date_stop}"

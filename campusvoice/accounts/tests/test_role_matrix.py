@@ -293,6 +293,33 @@ MATRIX.update(
 )
 
 
+# --- Meta integration rows ---
+def _meta_connection(objects):
+    from campusvoice.conversations.models import Channel
+    from campusvoice.integrations.meta.models import MetaConnection
+    from campusvoice.integrations.meta.tokens import token_encrypt
+
+    if "meta_connection" not in objects.ids:
+        channel = Channel.objects.create(
+            kind=Channel.Kind.FACEBOOK_PAGE, platform_id="448242228374517", name="P"
+        )
+        objects.ids["meta_connection"] = MetaConnection.objects.create(
+            channel=channel, page_id=channel.platform_id, page_name="P", token_encrypted=token_encrypt("t")
+        ).pk
+    return {"pk": objects.ids["meta_connection"]}
+
+
+KWARGS["meta_connection"] = _meta_connection
+MATRIX.update(
+    {
+        "meta:connection-list": only(Role.ADMIN),
+        "meta:connection-disconnect": Row(admin=REDIRECT, kwargs="meta_connection", method="post"),
+        # Public for Meta, but a GET without the verify token (and a POST without a signature) is refused.
+        "meta:webhook": Row(anonymous=DENIED),
+    }
+)
+
+
 def _named_patterns(resolver: URLResolver, namespace: str = ""):
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
