@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "campusvoice.conversations",
     "campusvoice.supporters",
     "campusvoice.petitions",
+    "campusvoice.outreach",
+    "campusvoice.analytics",
     "campusvoice.integrations.meta",
     "campusvoice.demo",
     "campusvoice.ops",
@@ -247,6 +249,10 @@ DEFAULT_FROM_EMAIL = env.str("CAMPUSVOICE_FROM_EMAIL", default="campusvoice@loca
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 ORGANISATION_NAME = env.str("CAMPUSVOICE_ORGANISATION_NAME", default="campusvoice")
+
+# Server-side fetches (newspaper feeds): true lets them reach loopback addresses, for tests and the
+# demo only. Private, link-local and reserved addresses are refused whatever it says.
+CAMPUSVOICE_FETCH_ALLOW_PRIVATE = env.bool("CAMPUSVOICE_FETCH_ALLOW_PRIVATE", default=False)
 
 # Sites that may frame the embeddable petition form (/p/<slug>/embed/), e.g. https://example.org.
 CAMPUSVOICE_EMBED_ALLOWED_HOSTS = env.list("CAMPUSVOICE_EMBED_ALLOWED_HOSTS", default=[])

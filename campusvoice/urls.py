@@ -10,10 +10,13 @@ urlpatterns = [
     path("i18n/setlang/", public(set_language), name="set-language"),
     path("accounts/", include("campusvoice.accounts.urls")),
     path("campuses/", include("campusvoice.campuses.urls")),
+    path("campaigns/", include("campusvoice.campaigns.urls")),
     path("inbox/", include("campusvoice.conversations.urls")),
     path("supporters/", include("campusvoice.supporters.urls")),
     path("petitions/", include("campusvoice.petitions.urls")),
     path("p/", include("campusvoice.petitions.public_urls")),
+    path("outreach/", include("campusvoice.outreach.urls")),
     path("integrations/meta/", include("campusvoice.integrations.meta.urls")),
+    path("analytics/", include("campusvoice.analytics.urls")),
     path("admin/", admin.site.urls),
 ]

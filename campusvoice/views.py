@@ -1,10 +1,9 @@
-"""The front page. Each app owns its own pages; this one only routes people to them."""
-
-from django.shortcuts import render
+"""The front page: the per-campus dashboard, for every role (aggregates only)."""
 
 from campusvoice.accounts.access import requires
+from campusvoice.analytics.views import dashboard
 
 
 @requires("dashboard.view")
 def home(request):
-    return render(request, "home.html")
+    return dashboard(request)

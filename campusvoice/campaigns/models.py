@@ -1,4 +1,7 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +34,26 @@ class Campaign(TimeStampedModel):
     )
     goal_signatures = models.PositiveIntegerField(_("goal: signatures"), null=True, blank=True)
     goal_groups_engaged = models.PositiveIntegerField(_("goal: campus groups engaged"), null=True, blank=True)
+    petition_url = models.URLField(
+        _("petition link"),
+        max_length=500,
+        blank=True,
+        help_text=_("Available in content as {{ petition_url }}."),
+    )
+    # Targeting for the export bundle: one geofence per campus, the same radius and ages for all.
+    radius_km = models.DecimalField(
+        _("radius around each campus (km)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("2.0"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("80"))],
+    )
+    age_min = models.PositiveSmallIntegerField(
+        _("minimum age"), default=18, validators=[MinValueValidator(18), MaxValueValidator(65)]
+    )
+    age_max = models.PositiveSmallIntegerField(
+        _("maximum age"), default=30, validators=[MinValueValidator(18), MaxValueValidator(65)]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -45,7 +68,10 @@ class Campaign(TimeStampedModel):
                 | models.Q(starts_on__isnull=True)
                 | models.Q(ends_on__gte=models.F("starts_on")),
                 name="campaign_ends_after_it_starts",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(age_max__gte=models.F("age_min")), name="campaign_ages_ok"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,3 +146,187 @@ class ReachSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} {self.name or self.platform_id} {self.date_start}–{self.date_stop}"
+
+
+class ContentKind(models.TextChoices):
+    PAGE_POST = "page_post", _("Page post")
+    AD = "ad", _("Ad")
+    QUESTION_POST = "question_post", _("Question post")
+    ALLY_SHARE = "ally_share", _("Ally's content shared")
+
+
+class ContentTemplate(TimeStampedModel):
+    """A text with variables, rendered once per target campus into content items."""
+
+    class Language(models.TextChoices):
+        EN = "en", _("English")
+        IT = "it", _("Italian")
+
+    class CallToAction(models.TextChoices):
+        SHARE_OPINION = "share_opinion", _("Share your opinion")
+        TELL_STORY = "tell_story", _("Tell your story")
+        SIGN_PETITION = "sign_petition", _("Sign the petition")
+        JOIN_GROUP = "join_group", _("Join a campus group")
+        NONE = "none", _("None")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="content_templates")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=ContentKind.choices, default=ContentKind.PAGE_POST
+    )
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices, default=Language.EN)
+    body = models.TextField(
+        _("text"), help_text=_("Variables such as {{ campus.name }} are filled in for each campus.")
+    )
+    call_to_action = models.CharField(
+        _("call to action"), max_length=20, choices=CallToAction.choices, default=CallToAction.NONE
+    )
+    link_url = models.URLField(_("link"), max_length=500, blank=True)
+    image = models.ImageField(_("image"), upload_to="campaigns/images/%Y/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("content template")
+        verbose_name_plural = _("content templates")
+        ordering = ["campaign", "kind", "language", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContentItem(TimeStampedModel):
+    """One piece of content for one campus and channel, from draft to published."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved")
+        SCHEDULED = "scheduled", _("Scheduled")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="content_items")
+    template = models.ForeignKey(
+        ContentTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    ally_item = models.ForeignKey(
+        "campaigns.AllyItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="shares"
+    )
+    university = models.ForeignKey(
+        "campuses.University", on_delete=models.CASCADE, related_name="content_items"
+    )
+    kind = models.CharField(_("channel"), max_length=20, choices=ContentKind.choices)
+    language = models.CharField(_("language"), max_length=2, choices=ContentTemplate.Language.choices)
+    text = models.TextField(_("text"))
+    # A hand edit is kept when the template is rendered again.
+    is_hand_edited = models.BooleanField(_("edited by hand"), default=False)
+    link = models.URLField(_("link with tracking"), max_length=1000, blank=True)
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    failure_reason = models.TextField(_("why it failed"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    platform_id = models.CharField(_("platform id"), max_length=100, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    publish_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("content item")
+        verbose_name_plural = _("content items")
+        ordering = ["scheduled_at", "university__name", "pk"]
+        constraints = [
+            # Rendering a template again updates each campus's item instead of adding one.
+            models.UniqueConstraint(
+                fields=["template", "university"],
+                condition=models.Q(template__isnull=False),
+                name="content_item_one_per_template_campus",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="scheduled") | models.Q(scheduled_at__isnull=False),
+                name="content_item_scheduled_has_a_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "scheduled_at"], name="content_item_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status not in (self.Status.PUBLISHED, self.Status.SCHEDULED)
+
+
+class ContentHistory(models.Model):
+    """Who did what to a content item, and when; `changes` maps a field to [before, after]."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=30)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("content history")
+        verbose_name_plural = _("content history")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Ally(TimeStampedModel):
+    """An organisation, campus group or newspaper whose published content we may share."""
+
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", _("Organisation")
+        CAMPUS_GROUP = "campus_group", _("Campus group")
+        NEWSPAPER = "newspaper", _("Student newspaper")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ORGANISATION)
+    group = models.ForeignKey(
+        "campuses.CampusGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    newspaper = models.ForeignKey(
+        "campuses.StudentNewspaper", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    feed_url = models.URLField(_("RSS or Atom feed"), max_length=500, blank=True)
+    # Conditional requests: the feed's validators from the last successful fetch.
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    fetched_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
+    fetch_error = models.CharField(_("last fetch error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("ally")
+        verbose_name_plural = _("allies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AllyItem(models.Model):
+    ally = models.ForeignKey(Ally, on_delete=models.CASCADE, related_name="items")
+    guid = models.CharField(max_length=500)
+    title = models.CharField(_("title"), max_length=500)
+    url = models.URLField(_("link"), max_length=1000, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    fetched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ally's item")
+        verbose_name_plural = _("allies' items")
+        ordering = ["-published_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["ally", "guid"], name="ally_item_unique")]
+
+    def __str__(self) -> str:
+        return self.title[:80]

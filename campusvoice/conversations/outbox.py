@@ -2,7 +2,7 @@
 
 The Meta integration implements `Outbox` and is named in settings:
 
-    CAMPUSVOICE_OUTBOXES = {"facebook_page": "campusvoice.integrations.meta.outbox.PageOutbox"}
+    CAMPUSVOICE_OUTBOXES = {"facebook_page": "campusvoice.integrations.meta.outbox.MetaOutbox"}
 
 The class is built as `cls(channel=channel)`. Without an entry for the channel's kind the action
 stays pending and the inbox shows it so.

@@ -15,6 +15,7 @@ missing. The same goes for the inbox queue's partial indexes, which live here fo
 """
 
 import re
+import time
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -39,17 +40,18 @@ def comments_matching(comments: QuerySet, *, query: str) -> QuerySet:
     connection = connections[comments.db]
     if connection.vendor == "postgresql":
         text_query = SearchQuery(query, config=CONFIG, search_type="websearch")
-        # PostgreSQL guesses how many comments a word matches without looking. Guess "many" for a
-        # rare word and it walks the priority index, computing to_tsvector() for a million rows
-        # (seconds). So ask the GIN index first: if few comments match, filter by their ids.
+        in_place = comments.alias(text_search=search_vector()).filter(text_search=text_query)
+        # PostgreSQL's guess for a word it has no statistics on is "many", so for a rare word it
+        # walks the priority index computing to_tsvector() for every comment (seconds at a
+        # million). Unless every word is common, ask the GIN index for the ids first.
+        if _all_words_common(connection, _WORD.findall(query.lower())):
+            return in_place
         matched = list(
             comments.model.objects.alias(text_search=search_vector())
             .filter(text_search=text_query)
             .values_list("pk", flat=True)[: FEW_MATCHES + 1]
         )
-        if len(matched) <= FEW_MATCHES:
-            return comments.filter(pk__in=matched)
-        return comments.alias(text_search=search_vector()).filter(text_search=text_query)
+        return comments.filter(pk__in=matched) if len(matched) <= FEW_MATCHES else in_place
     words = _WORD.findall(query)
     if not words:
         return comments
@@ -65,6 +67,29 @@ def comments_matching(comments: QuerySet, *, query: str) -> QuerySet:
     for word in words:
         comments = comments.filter(text__icontains=word)
     return comments
+
+
+_common: dict = {"at": 0.0, "words": {}}
+
+
+def _all_words_common(connection, words: list[str]) -> bool:
+    """True if ANALYZE saw each word in more than FEW_MATCHES comments (statistics cached 10 min)."""
+    if not words:
+        return False
+    if time.monotonic() - _common["at"] > 600:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
+                "FROM pg_stats s JOIN pg_class c ON c.relname = 'conversations_comment' "
+                "WHERE s.tablename = 'comment_text_search_idx'"
+            )
+            row = cursor.fetchone()
+        counts = {}
+        if row and row[0]:
+            elems, freqs, rows = row
+            counts = {word: freq * rows for word, freq in zip(elems, freqs, strict=False)}
+        _common.update(at=time.monotonic(), words=counts)
+    return all(_common["words"].get(word, 0) > FEW_MATCHES for word in words)
 
 
 def fts_ready(connection) -> bool:

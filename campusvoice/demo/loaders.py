@@ -7,8 +7,10 @@ warning, so the demo keeps loading while an app is being written.
 
 LOADERS = [
     "campusvoice.campuses.demo",
+    "campusvoice.campaigns.demo",
     "campusvoice.conversations.demo",
     "campusvoice.integrations.meta.demo",
     "campusvoice.supporters.demo",
     "campusvoice.petitions.demo",
+    "campusvoice.outreach.demo",
 ]

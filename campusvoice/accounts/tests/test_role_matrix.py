@@ -320,6 +320,112 @@ MATRIX.update(
 )
 
 
+# --- analytics rows: aggregates for every role, no personal data ---
+def _analytics_campus(objects):
+    from campusvoice.campuses.tests.factories import UniversityFactory
+
+    if "analytics_campus" not in objects.ids:
+        objects.ids["analytics_campus"] = UniversityFactory().pk
+    return {"pk": objects.ids["analytics_campus"]}
+
+
+def _analytics_campaign(objects):
+    from campusvoice.petitions.tests.factories import CampaignFactory
+
+    if "analytics_campaign" not in objects.ids:
+        objects.ids["analytics_campaign"] = CampaignFactory().slug
+    return {"slug": objects.ids["analytics_campaign"]}
+
+
+KWARGS.update(
+    {
+        "analytics_campus": _analytics_campus,
+        "analytics_campaign": _analytics_campaign,
+        "analytics_export": lambda objects: {"fmt": "csv"},
+    }
+)
+MATRIX.update(
+    {
+        "analytics:dashboard": everyone(),
+        "analytics:campus-detail": everyone(kwargs="analytics_campus"),
+        "analytics:compare": everyone(),
+        "analytics:table-export": everyone(kwargs="analytics_export"),
+        "analytics:report": everyone(kwargs="analytics_campaign"),
+        "analytics:report-pdf": everyone(kwargs="analytics_campaign"),
+    }
+)
+
+
+# --- outreach rows: letters, relationships, coverage (admins and organisers only) ---
+def _outreach_objects(objects):
+    from campusvoice.outreach.tests import factories as of
+
+    if "letter" not in objects.ids:
+        letter = of.LetterFactory()
+        objects.ids.update(
+            outreach_campaign=letter.campaign_id,
+            letter=letter.pk,
+            letter_template=letter.template_id,
+            relationship=of.RelationshipFactory(campaign=letter.campaign).pk,
+            article=of.ArticleFactory().pk,
+        )
+    return objects.ids
+
+
+def _outreach(**names):
+    return lambda objects: {key: _outreach_objects(objects)[name] for key, name in names.items()}
+
+
+KWARGS.update(
+    {
+        "outreach_campaign": _outreach(campaign_pk="outreach_campaign"),
+        "outreach_zip": lambda objects: {
+            **_outreach(campaign_pk="outreach_campaign")(objects),
+            "fmt": "docx",
+        },
+        "outreach_letter": _outreach(pk="letter"),
+        "outreach_letter_file": lambda objects: {**_outreach(pk="letter")(objects), "fmt": "docx"},
+        "outreach_template": _outreach(pk="letter_template"),
+        "outreach_relationship": _outreach(pk="relationship"),
+        "outreach_article": _outreach(pk="article"),
+    }
+)
+OUTREACH = (Role.ADMIN, Role.ORGANISER)
+MATRIX.update(
+    {
+        "outreach:letter-list": only(*OUTREACH),
+        "outreach:template-list": only(*OUTREACH),
+        "outreach:template-create": only(*OUTREACH),
+        "outreach:template-update": only(*OUTREACH, kwargs="outreach_template"),
+        "outreach:letters-prepare": only(*OUTREACH, kwargs="outreach_campaign"),
+        "outreach:letters-zip": only(*OUTREACH, kwargs="outreach_zip"),
+        "outreach:letter-detail": only(*OUTREACH, kwargs="outreach_letter"),
+        "outreach:letter-quotes": Row(
+            admin=REDIRECT, organiser=REDIRECT, kwargs="outreach_letter", method="post"
+        ),
+        "outreach:letter-download": only(*OUTREACH, kwargs="outreach_letter_file"),
+        "outreach:letter-email": Row(
+            admin=REDIRECT, organiser=REDIRECT, kwargs="outreach_letter", method="post"
+        ),
+        "outreach:board": only(*OUTREACH, kwargs="outreach_campaign"),
+        "outreach:relationship-create": only(*OUTREACH),
+        "outreach:relationship-detail": only(*OUTREACH, kwargs="outreach_relationship"),
+        "outreach:relationship-move": Row(
+            admin=REDIRECT, organiser=REDIRECT, kwargs="outreach_relationship", method="post"
+        ),
+        "outreach:relationship-event-add": Row(
+            admin=REDIRECT, organiser=REDIRECT, kwargs="outreach_relationship", method="post"
+        ),
+        "outreach:article-list": only(*OUTREACH),
+        "outreach:article-add": only(*OUTREACH),
+        "outreach:article-review": Row(
+            admin=REDIRECT, organiser=REDIRECT, kwargs="outreach_article", method="post"
+        ),
+        "outreach:source-list": only(*OUTREACH),
+    }
+)
+
+
 def _named_patterns(resolver: URLResolver, namespace: str = ""):
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):

@@ -20,8 +20,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import murmurhash3_32
 
-WORD_FEATURES = 2**18
-CHAR_FEATURES = 2**18
+WORD_FEATURES = 2**19
+CHAR_FEATURES = 2**20
 LANGS = ("en", "it", "other")
 N_FEATURES = WORD_FEATURES + CHAR_FEATURES + len(LANGS)
 CHAR_NGRAMS = (3, 4, 5)

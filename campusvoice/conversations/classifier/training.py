@@ -1,7 +1,8 @@
 """Train, tune and evaluate the triage model, and decide whether a new version may replace the old.
 
 Every head is a class-weighted logistic regression over the same hashed features (features.py),
-fitted only on the rows whose source knows that label. The split is fixed by a hash of each row's
+fitted only on the rows whose source knows that label; per head, the tuning slice chooses C and
+whether the features are IDF-weighted (the IDF is folded into the shipped weights). The split is fixed by a hash of each row's
 group (datasets.split_of): 'fit' trains, 'tune' picks each head's C and threshold, 'validation'
 is only ever scored, so the figures in the report are not tuned on.
 """
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .datasets import LABELS, SHIPPED_DATASETS, Example, examples_load, split_of
 from .features import featurise
@@ -20,10 +22,10 @@ from .model import TriageClassifier
 # Our own campus-comment rows are few beside tens of thousands of tweets, and they are the domain
 # the inbox sees: each counts this many times in the loss.
 OWN_WEIGHT = 4.0
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+C_GRID = (0.5, 2.0, 8.0)
 # Missing a disclosure is the worst error the inbox can make: its threshold is the lowest that keeps
 # this precision on the tuning slice, not the F1 optimum.
-DISCLOSURE_MIN_PRECISION = 0.85
+DISCLOSURE_MIN_PRECISION = 0.8
 
 
 @dataclass
@@ -159,36 +161,42 @@ def train(
     log(f"{len(examples)} examples, languages detected in {time.perf_counter() - started:.1f}s")
     X = featurise(data.texts, data.langs)
     fit, tune, val = (data.split == name for name in ("fit", "tune", "validation"))
+    # Inverse document frequency from the fitting rows, as in TF-IDF: the heads train on X * idf
+    # and the shipped weights are multiplied by idf, so serving needs no extra step.
+    df = np.bincount(X[fit].indices, minlength=X.shape[1])
+    idf = (np.log((1.0 + fit.sum()) / (1.0 + df)) + 1.0).astype(np.float32)
+    X_idf = X @ sp.diags(idf)
     campus = np.array([e.source.startswith("own") for e in examples])
     n_features = X.shape[1]
     coef = np.zeros((n_features, len(LABELS)), dtype=np.float32)
     intercept = np.zeros(len(LABELS), dtype=np.float32)
     thresholds: dict[str, float] = {}
-    chosen_c: dict[str, float] = {}
+    chosen_c: dict[str, str] = {}
     for j, label in enumerate(LABELS):
         known = data.y[:, j] >= 0
         rows_fit, rows_tune = known & fit, known & tune
         y_fit = data.y[rows_fit, j]
         if len(np.unique(y_fit)) < 2:
             # Nothing to learn (e.g. every source left out that had positives): never flag.
-            intercept[j], thresholds[label], chosen_c[label] = -20.0, 1.0, 0.0
+            intercept[j], thresholds[label], chosen_c[label] = -20.0, 1.0, "none"
             log(f"{label}: only one class in the training rows; the head never flags")
             continue
         best = None
-        for c in c_grid:
-            head = _fit_head(X[rows_fit], y_fit, data.weight[rows_fit], c, seed)
-            # The artefact stores float16 weights: tune on exactly what will be served.
-            w = head.coef_[0].astype(np.float16).astype(np.float32)
-            b = np.float32(head.intercept_[0])
-            scores = _sigmoid(X[rows_tune] @ w + b)
-            cut, objective = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
-            if best is None or objective > best[0]:
-                best = (objective, c, w, b, cut)
-        objective, c, w, b, cut = best
-        coef[:, j], intercept[j], thresholds[label], chosen_c[label] = w, b, cut, c
-        log(
-            f"{label}: C={c} threshold={cut:.3f} tune objective={objective:.3f} ({time.perf_counter() - started:.0f}s)"
-        )
+        for weighting, matrix, scale in (("idf", X_idf, idf), ("tf", X, None)):
+            for c in c_grid:
+                head = _fit_head(matrix[rows_fit], y_fit, data.weight[rows_fit], c, seed)
+                w = head.coef_[0] * scale if scale is not None else head.coef_[0]
+                # The artefact stores float16 weights: tune on exactly what will be served.
+                w = w.astype(np.float16).astype(np.float32)
+                b = np.float32(head.intercept_[0])
+                scores = _sigmoid(X[rows_tune] @ w + b)
+                cut, objective = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
+                if best is None or objective > best[0]:
+                    best = (objective, f"{weighting} C={c}", w, b, cut)
+        objective, choice, w, b, cut = best
+        coef[:, j], intercept[j], thresholds[label], chosen_c[label] = w, b, cut, choice
+        elapsed = time.perf_counter() - started
+        log(f"{label}: {choice} threshold={cut:.3f} tune objective={objective:.3f} ({elapsed:.0f}s)")
     model = TriageClassifier(version=version, coef=coef, intercept=intercept, thresholds=thresholds)
     probs = _sigmoid(X[val] @ coef + intercept)
     report = evaluate(
@@ -205,7 +213,7 @@ def train(
         "datasets": sorted(counts),
         "rows": counts,
         "seed": seed,
-        "C": chosen_c,
+        "heads": chosen_c,
         "own_weight": OWN_WEIGHT,
         "validation": report,
     }

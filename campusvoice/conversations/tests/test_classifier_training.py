@@ -16,18 +16,23 @@ PROBES = [
 
 @pytest.fixture(scope="module")
 def tiny() -> list[Example]:
-    # Every fourth own row: a few hundred examples, all labels present, seconds to train.
+    # Every eighth own row: a few hundred examples, all labels present, seconds to train.
     rows = [e for lang in ("en", "it") for e in load_own(lang)]
-    return rows[::4]
+    return rows[::8]
+
+
+@pytest.fixture(scope="module")
+def trained(tiny):
+    return train(examples=tiny, c_grid=(1.0,), seed=0, version="3.2.1")
 
 
 def _scores(model) -> np.ndarray:
     return model.scores(PROBES)[1]
 
 
-def test_training_twice_gives_identical_models_and_predictions(tiny):
-    first, report_1 = train(examples=tiny, c_grid=(1.0,), seed=0)
-    second, report_2 = train(examples=tiny, c_grid=(1.0,), seed=0)
+def test_training_twice_gives_identical_models_and_predictions(tiny, trained):
+    first, report_1 = trained
+    second, report_2 = train(examples=tiny, c_grid=(1.0,), seed=0, version="3.2.1")
 
     assert np.array_equal(first.coef, second.coef)
     assert first.thresholds == second.thresholds
@@ -54,8 +59,8 @@ def test_extra_examples_join_the_training_data(tiny):
     assert model.classify(["zorblax offer"])[0].scores["spam"] > 0.5
 
 
-def test_a_saved_model_loads_back_with_the_same_scores(tiny, tmp_path):
-    model, _report = train(examples=tiny, c_grid=(1.0,), version="3.2.1")
+def test_a_saved_model_loads_back_with_the_same_scores(trained, tmp_path):
+    model, _report = trained
 
     model.save(tmp_path)
     loaded = load_classifier(directory=tmp_path)
@@ -77,3 +82,17 @@ def test_a_new_version_is_promoted_only_if_no_label_drops_more_than_a_point():
     assert not promote_if_not_worse(_report(question=0.785, hostile=0.90), old)
     assert not promote_if_not_worse(_report(hostile=0.90), old)
     assert promote_if_not_worse(_report(question=0.77, hostile=0.70), old, tolerance=0.05)
+
+
+def test_the_serving_path_computes_the_same_scores_as_the_training_matrix():
+    from campusvoice.conversations.classifier.features import N_FEATURES, featurise, margins
+
+    texts = [*PROBES, "", "🙏🙏", "ok ok ok ok", "Dove? Dove?? @user https://x.example/abc"]
+    langs = ["en", "it", "other", "en", "it", "other", "en", "it"]
+    rng = np.random.default_rng(0)
+    coef = rng.normal(size=(N_FEATURES, len(LABELS))).astype(np.float32)
+    intercept = rng.normal(size=len(LABELS)).astype(np.float32)
+
+    expected = featurise(texts, langs) @ coef + intercept
+
+    assert np.allclose(margins(texts, langs, coef, intercept), expected, atol=1e-4)

@@ -1,0 +1,123 @@
+"""The shape of a figure: a value, how to show it, where it came from and what to beware of.
+
+Values are formatted when they are shown (`str(figure)`), so the same object renders in the
+reader's language: 4.0 % in English, 4,0 % in Italian.
+"""
+
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+
+class Kind:
+    COUNT = "count"
+    PERCENT = "percent"  # value is a fraction: 0.04 shows as 4.0 %
+    RATIO = "ratio"
+    MINUTES = "minutes"
+    TEXT = "text"
+
+
+def _minutes_display(minutes: float) -> str:
+    if minutes < 90:
+        return _("%(n)s min") % {"n": number_format(round(minutes), 0, force_grouping=True)}
+    if minutes < 48 * 60:
+        return _("%(n)s h") % {"n": number_format(minutes / 60, 1)}
+    return _("%(n)s days") % {"n": number_format(minutes / 1440, 1)}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number about one campus, with its source and caveat in plain words."""
+
+    label: str
+    value: float | int | str | None
+    kind: str = Kind.COUNT
+    source: str = ""
+    caveat: str = ""
+    available: bool = True
+    # Shown before the number, e.g. "≤" for an upper bound or "≈" for an interpolated median.
+    prefix: str = ""
+    # Breakdown behind a TEXT figure (e.g. groups per relationship stage), for exports.
+    stages: dict | None = None
+
+    def __str__(self) -> str:
+        if not self.available:
+            return str(_("not available yet"))
+        if self.value is None:
+            return "—"
+        if self.kind == Kind.PERCENT:
+            text = f"{number_format(self.value * 100, 1)} %"
+        elif self.kind == Kind.RATIO:
+            text = number_format(self.value, 1)
+        elif self.kind == Kind.MINUTES:
+            text = _minutes_display(self.value)
+        elif self.kind == Kind.TEXT:
+            text = str(self.value)
+        else:
+            text = number_format(self.value, 0, force_grouping=True)
+        return f"{self.prefix}{text}"
+
+    @property
+    def sort_value(self) -> float:
+        """For sorting tables: missing figures sort last whichever way."""
+        return float(self.value) if isinstance(self.value, int | float) and self.available else float("-inf")
+
+
+def unavailable(label: str, source: str) -> Figure:
+    return Figure(label=label, value=None, available=False, source=source)
+
+
+def bounds(period: "Period") -> tuple[datetime, datetime]:
+    """The period as [first midnight, midnight after the last day) in the current time zone."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(period.date_from, time.min, tzinfo=tz)
+    return start, datetime.combine(period.date_to + timedelta(days=1), time.min, tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class Period:
+    date_from: date
+    date_to: date
+
+    @property
+    def days(self) -> list[date]:
+        return [self.date_from + timedelta(days=n) for n in range((self.date_to - self.date_from).days + 1)]
+
+
+@dataclass
+class CampusFigures:
+    """Every figure for one campus, campaign and period. Iterate with `.all()`."""
+
+    university_id: int
+    name: str
+    country: str
+    latitude: float | None
+    longitude: float | None
+    enrollment: Figure
+    reach_share: Figure
+    reach: Figure
+    impressions: Figure
+    frequency: Figure
+    posts: Figure
+    comments: Figure
+    comments_per_post: Figure
+    on_topic_share: Figure
+    questions_answered: Figure
+    median_reply: Figure
+    disclosures: Figure
+    new_people: Figure
+    active_supporters: Figure
+    signatures_confirmed: Figure
+    signatures_unconfirmed: Figure
+    groups_by_stage: Figure
+    letters_sent: Figure
+    articles_published: Figure
+    ladder: dict[str, int] = field(default_factory=dict)
+
+    def all(self) -> list[tuple[str, Figure]]:
+        return [
+            (f.name, getattr(self, f.name)) for f in fields(self) if isinstance(getattr(self, f.name), Figure)
+        ]

@@ -1,0 +1,167 @@
+"""The impact report for funders: goals against results, the campus table, charts, the map,
+chosen quotes, themes, coverage, relationships and how every figure was made.
+
+One HTML document serves the page, the CLI and the PDF. The PDF is WeasyPrint's rendering of
+it with system fonts only and a URL fetcher that refuses everything: the document is
+self-contained (inline CSS and SVG), so any outside reference is a bug, never a download.
+"""
+
+from dataclasses import dataclass
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from campusvoice.analytics import charts, selectors, sources
+from campusvoice.analytics.figures import CampusFigures, Period
+
+ENGAGED_STAGES = ("replied", "meeting", "partner")
+
+
+@dataclass
+class Goal:
+    label: str
+    goal: str
+    result: str
+    met: bool | None
+    note: str = ""
+
+
+def map_chart(rows: list[CampusFigures]):
+    placed = [(r.name, r.longitude, r.latitude, r.reach_share.value) for r in rows if r.latitude is not None]
+    if not placed:
+        return ""
+    return charts.campus_map(
+        title=_("Target campuses and the share of students reached"),
+        desc=_(
+            "Each dot is a campus at its coordinates; a larger dot means a larger share of its students "
+            "reached. A hollow dot has no reach figure yet. %(missing)s campuses have no coordinates."
+        )
+        % {"missing": len(rows) - len(placed)},
+        campuses=placed,
+    )
+
+
+def _goals(campaign, rows: list[CampusFigures]) -> list[Goal]:
+    from django.utils.formats import number_format
+
+    goals = []
+    if campaign.goal_reach_share is not None:
+        target = float(campaign.goal_reach_share) / 100
+        known = [r for r in rows if r.reach_share.value is not None]
+        met = [r for r in known if r.reach_share.value >= target]
+        goals.append(
+            Goal(
+                _("Share of students reached, per campus"),
+                f"{number_format(float(campaign.goal_reach_share), 1)} %",
+                _("%(met)s of %(known)s campuses with a figure") % {"met": len(met), "known": len(known)},
+                bool(known) and len(met) == len(known),
+                _("Reach is never added across campuses, so the goal is checked campus by campus."),
+            )
+        )
+    comments = sum(r.comments.value or 0 for r in rows)
+    posts = sum(r.posts.value or 0 for r in rows)
+    if campaign.goal_comments_per_post is not None:
+        rate = comments / posts if posts else None
+        goals.append(
+            Goal(
+                _("Comments per post"),
+                number_format(campaign.goal_comments_per_post, 0),
+                number_format(rate, 1) if rate is not None else "—",
+                rate is not None and rate >= campaign.goal_comments_per_post,
+            )
+        )
+    if campaign.goal_signatures is not None:
+        signed = sum(r.signatures_confirmed.value or 0 for r in rows)
+        goals.append(
+            Goal(
+                _("Confirmed signatures"),
+                number_format(campaign.goal_signatures, 0, force_grouping=True),
+                number_format(signed, 0, force_grouping=True),
+                signed >= campaign.goal_signatures,
+                _("Signatures attributed to a target campus."),
+            )
+        )
+    if campaign.goal_groups_engaged is not None:
+        available = rows and all(r.groups_by_stage.available for r in rows)
+        engaged = (
+            sum(sum((r.groups_by_stage.stages or {}).get(s, 0) for s in ENGAGED_STAGES) for r in rows)
+            if available
+            else None
+        )
+        goals.append(
+            Goal(
+                _("Campus groups engaged"),
+                number_format(campaign.goal_groups_engaged, 0),
+                number_format(engaged, 0) if engaged is not None else _("not available yet"),
+                None if engaged is None else engaged >= campaign.goal_groups_engaged,
+                _("Groups whose relationship reached replied, meeting or partner."),
+            )
+        )
+    return goals
+
+
+def impact_report_context(*, campaign, period: Period, with_quotes: bool) -> dict:
+    rows = selectors.campus_table(campaign=campaign, period=period)
+    series = selectors.daily_series(university_id=None, campaign=campaign, period=period)
+    steps = selectors.funnel(rows=rows)
+    quotes = sources.quotes_for(campaign=campaign) if with_quotes else None
+    methods = rows[0].all() if rows else []
+    return {
+        "campaign": campaign,
+        "period": period,
+        "generated": timezone.localtime(),
+        "rows": rows,
+        "goals": _goals(campaign, rows),
+        "share_chart": charts.bar_chart(
+            title=_("Share of students reached, by campus"),
+            desc=_("Share of each campus's students reached by its ad set; an upper-bound estimate."),
+            items=[(r.name, r.reach_share.value) for r in rows],
+            percent=True,
+        )
+        if rows
+        else "",
+        "series": series,
+        "series_chart": charts.time_series(
+            title=_("Comments per day"),
+            desc=_("Comments from the public on the campaign's posts, per day."),
+            points=[(p["day"], p["comments"]) for p in series],
+        ),
+        "funnel": steps,
+        "funnel_chart": charts.funnel(
+            title=_("Engagement funnel"),
+            desc=_("Reached, commented, supporter, signed, active: people at each step."),
+            steps=steps,
+        ),
+        "map_chart": map_chart(rows),
+        "with_quotes": with_quotes,
+        "quotes": quotes,
+        "themes": sources.themes_for(campaign=campaign),
+        "methods": methods,
+        "outreach_available": bool(rows) and rows[0].letters_sent.available,
+    }
+
+
+def impact_report_html(*, campaign, period: Period, language: str, with_quotes: bool = False) -> str:
+    """The whole report as one self-contained HTML document, in `language`."""
+    with translation.override(language):
+        context = impact_report_context(campaign=campaign, period=period, with_quotes=with_quotes)
+        context["language"] = language
+        return render_to_string("analytics/report.html", context)
+
+
+def pdf_document(html: str):
+    """WeasyPrint's laid-out document: `.pages` to count them, `.write_pdf()` for the bytes."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetchingError
+
+    class RefuseAll(URLFetcher):
+        # Nothing is fetched: not the network, not the disk. The report carries all it shows.
+        def fetch(self, url, headers=None):
+            raise URLFetchingError(f"impact report: refusing to fetch {url[:80]}")
+
+    return HTML(string=html, base_url="about:blank", url_fetcher=RefuseAll()).render()
+
+
+def pdf_from_html(html: str) -> bytes:
+    return pdf_document(html).write_pdf()

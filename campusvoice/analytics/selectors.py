@@ -1,0 +1,574 @@
+"""Per-campus figures for a campaign and a period, computed in the database.
+
+Two ways to the same counts: `campus_counts_live` aggregates the source tables (exact, used by the
+refresh and to check it), `campus_counts_summary` adds up CampusDailyStats (fast, used by the
+pages and the report). Both return {university_id: {count name: n}}; `campus_table` turns them
+into CampusFigures with a source and a caveat for each figure.
+
+Reach is never added up: each campus's share of students reached comes from the one ad-set
+snapshot whose date range best matches the period (docs/meta-graph-api.md §5).
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from campusvoice.analytics import sources
+from campusvoice.analytics.figures import CampusFigures, Figure, Kind, Period, bounds
+from campusvoice.analytics.models import REPLY_BUCKETS, CampusDailyStats, CampusLadderCount
+from campusvoice.campaigns.models import Campaign, ReachSnapshot
+from campusvoice.campuses.models import University
+from campusvoice.conversations.models import Comment, Post
+from campusvoice.petitions.models import Signature
+from campusvoice.supporters.models import LadderStep, Person
+
+COUNT_NAMES = (
+    "posts",
+    "comments",
+    "on_topic",
+    "questions",
+    "questions_answered",
+    "disclosures",
+    "replied",
+    *(name for name, _bound in REPLY_BUCKETS),
+    "new_people",
+    "signatures_confirmed",
+    "signatures_unconfirmed",
+)
+# Counts filed under the post's or petition's campaign; the rest (new people) under none.
+CAMPAIGN_COUNTS = frozenset(COUNT_NAMES) - {"new_people"}
+LADDER_ORDER = [step for step, _label in LadderStep.choices]
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+def period_default(*, campaign: Campaign | None, today: date | None = None) -> Period:
+    """The campaign's own dates, or the last 90 days when it has none."""
+    today = today or timezone.localdate()
+    start = campaign.starts_on if campaign and campaign.starts_on else today - timedelta(days=89)
+    stop = campaign.ends_on if campaign and campaign.ends_on else today
+    return Period(start, max(start, stop))
+
+
+# --- counts from the source tables ---------------------------------------------------------
+
+
+def comments_counted() -> QuerySet[Comment]:
+    """Comments that count: from the public, not spam, not deleted, not a placeholder."""
+    return Comment.objects.filter(
+        is_from_page=False, is_placeholder=False, deleted_at__isnull=True, spam=False
+    )
+
+
+def _comment_aggregates() -> dict:
+    replied = Q(first_reply_at__isnull=False)
+    aggregates = {
+        "comments": Count("id"),
+        "on_topic": Count("id", filter=Q(on_topic=True)),
+        "questions": Count("id", filter=Q(question=True)),
+        "questions_answered": Count("id", filter=Q(question=True) & replied),
+        "disclosures": Count("id", filter=Q(disclosure=True)),
+        "replied": Count("id", filter=replied),
+    }
+    lower = None
+    for name, upper in REPLY_BUCKETS:
+        condition = replied
+        if lower is not None:
+            condition &= Q(first_reply_at__gt=F("created_time") + timedelta(minutes=lower))
+        if upper is not None:
+            condition &= Q(first_reply_at__lte=F("created_time") + timedelta(minutes=upper))
+        aggregates[name] = Count("id", filter=condition)
+        lower = upper
+    return aggregates
+
+
+def count_rows(
+    *, since: datetime | None = None, until: datetime | None = None, by_day: bool = True, campaign=None
+):
+    """Yield ((university_id, campaign_id, day), {count: n}) from the source tables.
+
+    One aggregate query per source table; `by_day=False` groups by campus (and campaign) only.
+    `campaign` restricts the campaign-bound counts to one campaign.
+    """
+
+    def window(qs, field):
+        if since is not None:
+            qs = qs.filter(**{f"{field}__gte": since})
+        if until is not None:
+            qs = qs.filter(**{f"{field}__lt": until})
+        return qs
+
+    def keys(campaign_field, day_field):
+        group = (
+            {"u": F("university_key"), "c": F(campaign_field)}
+            if campaign_field
+            else {"u": F("university_key")}
+        )
+        if by_day:
+            group["d"] = TruncDate(day_field)
+        return group
+
+    comments = window(comments_counted(), "created_time").filter(post__universities__isnull=False)
+    posts = window(Post.universities.through.objects.all(), "post__published_at")
+    signatures = window(
+        Signature.objects.exclude(status=Signature.Status.VOIDED)
+        .annotate(university_key=Coalesce("university_id", "version__university_id"))
+        .filter(university_key__isnull=False),
+        "created_at",
+    )
+    if campaign is not None:
+        comments = comments.filter(post__campaign=campaign)
+        posts = posts.filter(post__campaign=campaign)
+        signatures = signatures.filter(petition__campaign=campaign)
+    queries = [
+        (
+            comments.annotate(university_key=F("post__universities"))
+            .values(**keys("post__campaign_id", "created_time"))
+            .annotate(**_comment_aggregates()),
+            True,
+        ),
+        (
+            posts.annotate(university_key=F("university_id"))
+            .values(**keys("post__campaign_id", "post__published_at"))
+            .annotate(posts=Count("post_id")),
+            True,
+        ),
+        (
+            signatures.values(**keys("petition__campaign_id", "created_at")).annotate(
+                signatures_confirmed=Count("id", filter=Q(status=Signature.Status.CONFIRMED)),
+                signatures_unconfirmed=Count("id", filter=Q(status=Signature.Status.UNCONFIRMED)),
+            ),
+            True,
+        ),
+        (
+            window(Person.objects.filter(merged_into__isnull=True, campus__isnull=False), "created_at")
+            .annotate(university_key=F("campus_id"))
+            .values(**keys(None, "created_at"))
+            .annotate(new_people=Count("id")),
+            False,
+        ),
+    ]
+    for query, has_campaign in queries:
+        for row in query:
+            key = (row.pop("u"), row.pop("c") if has_campaign else None, row.pop("d", None))
+            yield key, row
+
+
+def campus_counts_live(*, university_ids, campaign: Campaign | None, period: Period) -> dict[int, dict]:
+    """Exact counts per campus over the period, straight from the source tables."""
+    start, stop = bounds(period)
+    wanted = set(university_ids)
+    totals: dict[int, dict] = {uid: dict.fromkeys(COUNT_NAMES, 0) for uid in wanted}
+    for (uid, _campaign, _day), row in count_rows(since=start, until=stop, by_day=False, campaign=campaign):
+        if uid in wanted:
+            for name, n in row.items():
+                totals[uid][name] += n
+    return totals
+
+
+def campus_counts_summary(*, university_ids, campaign: Campaign | None, period: Period) -> dict[int, dict]:
+    """The same counts as campus_counts_live, added up from CampusDailyStats."""
+    rows = CampusDailyStats.objects.filter(
+        university_id__in=list(university_ids), day__gte=period.date_from, day__lte=period.date_to
+    )
+    if campaign is not None:
+        rows = rows.filter(Q(campaign=campaign) | Q(campaign__isnull=True))
+        only_campaign = Q(campaign=campaign)
+        sums = {
+            name: Sum(name, filter=only_campaign if name in CAMPAIGN_COUNTS else None, default=0)
+            for name in COUNT_NAMES
+        }
+    else:
+        sums = {name: Sum(name, default=0) for name in COUNT_NAMES}
+    totals = {uid: dict.fromkeys(COUNT_NAMES, 0) for uid in university_ids}
+    for row in rows.values("university_id").annotate(**sums):
+        totals[row.pop("university_id")] = row
+    return totals
+
+
+def daily_series(*, university_id: int | None, campaign: Campaign | None, period: Period) -> list[dict]:
+    """Per-day counts for one campus (or all), every day of the period present, zeros included."""
+    rows = CampusDailyStats.objects.filter(day__gte=period.date_from, day__lte=period.date_to)
+    if university_id is not None:
+        rows = rows.filter(university_id=university_id)
+    if campaign is not None:
+        rows = rows.filter(Q(campaign=campaign) | Q(campaign__isnull=True))
+    names = ("posts", "comments", "on_topic", "new_people", "signatures_confirmed")
+    found = {row["day"]: row for row in rows.values("day").annotate(**{n: Sum(n, default=0) for n in names})}
+    return [{"day": day, **{n: found.get(day, {}).get(n, 0) for n in names}} for day in period.days]
+
+
+def ladder_counts(*, university_ids) -> dict[int, dict[str, int]]:
+    """People per ladder step per campus, as of the last refresh (the ladder has no history)."""
+    result: dict[int, dict[str, int]] = {uid: dict.fromkeys(LADDER_ORDER, 0) for uid in university_ids}
+    for row in CampusLadderCount.objects.filter(university_id__in=list(university_ids)).values(
+        "university_id", "step", "people"
+    ):
+        result[row["university_id"]][row["step"]] = row["people"]
+    return result
+
+
+def ladder_counts_live(*, university_ids) -> dict[int, dict[str, int]]:
+    result: dict[int, dict[str, int]] = {uid: dict.fromkeys(LADDER_ORDER, 0) for uid in university_ids}
+    rows = (
+        Person.objects.filter(merged_into__isnull=True, campus_id__in=list(university_ids))
+        .values("campus_id", "ladder_step")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        result[row["campus_id"]][row["ladder_step"]] = row["n"]
+    return result
+
+
+def reply_median_live(*, university_id: int, campaign: Campaign | None, period: Period) -> float | None:
+    """The exact median time to first reply in minutes, ordered and picked in the database."""
+    start, stop = bounds(period)
+    waits = comments_counted().filter(
+        post__universities=university_id,
+        created_time__gte=start,
+        created_time__lt=stop,
+        first_reply_at__isnull=False,
+    )
+    if campaign is not None:
+        waits = waits.filter(post__campaign=campaign)
+    waits = waits.annotate(
+        wait=ExpressionWrapper(F("first_reply_at") - F("created_time"), output_field=DurationField())
+    ).order_by("wait")
+    n = waits.count()
+    if not n:
+        return None
+    middle = list(waits.values_list("wait", flat=True)[(n - 1) // 2 : n // 2 + 1])
+    return sum(m.total_seconds() for m in middle) / len(middle) / 60
+
+
+def median_from_histogram(counts: list[int]) -> tuple[float | None, str]:
+    """Median minutes interpolated inside the bucket that holds it, and "≈" or ">" to show with it."""
+    total = sum(counts)
+    if not total:
+        return None, ""
+    half, seen, lower = total / 2, 0, 0
+    for (_name, upper), n in zip(REPLY_BUCKETS, counts, strict=True):
+        if n and seen + n >= half:
+            if upper is None:
+                return float(lower), "> "
+            return lower + (half - seen) / n * (upper - lower), "≈ "
+        seen += n
+        lower = upper if upper is not None else lower
+    return float(lower), "> "
+
+
+# --- reach ---------------------------------------------------------------------------------
+
+
+def _overlapping(period: Period):
+    return Q(date_start__lte=period.date_to, date_stop__gte=period.date_from, reach__isnull=False)
+
+
+def reach_snapshots_best(
+    *, university_ids, campaign: Campaign | None, period: Period
+) -> dict[int, ReachSnapshot]:
+    """Per campus, the one ad-set snapshot whose range best matches the period; never a sum.
+
+    Best: the campaign's own over an unattributed one, then the smallest distance between the
+    snapshot's first and last days and the period's, then the most recently recorded.
+    """
+    snapshots = ReachSnapshot.objects.filter(
+        _overlapping(period), level=ReachSnapshot.Level.AD_SET, university_id__in=list(university_ids)
+    )
+    if campaign is not None:
+        snapshots = snapshots.filter(Q(campaign=campaign) | Q(campaign__isnull=True))
+
+    def distance(s: ReachSnapshot):
+        return (
+            campaign is not None and s.campaign_id != campaign.pk,
+            abs((s.date_start - period.date_from).days) + abs((s.date_stop - period.date_to).days),
+            -s.fetched_at.timestamp(),
+        )
+
+    best: dict[int, ReachSnapshot] = {}
+    # A handful of snapshots per campus: choosing among them in Python is cheap and clear.
+    for snapshot in snapshots:
+        current = best.get(snapshot.university_id)
+        if current is None or distance(snapshot) < distance(current):
+            best[snapshot.university_id] = snapshot
+    return best
+
+
+def organic_reach_best(*, university_ids, campaign: Campaign | None, period: Period) -> dict[int, int]:
+    """Per campus, the largest reach of any single post targeting it (a floor, never a sum)."""
+    snapshots = ReachSnapshot.objects.filter(
+        _overlapping(period), level=ReachSnapshot.Level.POST, post__universities__in=list(university_ids)
+    )
+    if campaign is not None:
+        snapshots = snapshots.filter(post__campaign=campaign)
+    return {
+        row["post__universities"]: row["best"]
+        for row in snapshots.values("post__universities").annotate(best=Max("reach"))
+    }
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _reach_figures(
+    university: University, snapshot, organic: int | None, period: Period
+) -> dict[str, Figure]:
+    enrolled = university.enrollment_total
+    if snapshot is None:
+        if organic:
+            caveat = _(
+                "Only organic or post-level reach is known: the largest number of people one post reached. "
+                "It is a floor, not a share of students, and post reach is never added up."
+            )
+            return {
+                "reach_share": Figure(
+                    _("Share of students reached"), None, Kind.PERCENT, _("No ad-set figures"), caveat
+                ),
+                "reach": Figure(
+                    _("People reached (organic, largest post)"),
+                    organic,
+                    source=_("Post insights"),
+                    caveat=caveat,
+                ),
+                "impressions": Figure(_("Impressions"), None),
+                "frequency": Figure(_("Frequency"), None, Kind.RATIO),
+            }
+        none = _("No reach figures for this campus and period yet.")
+        return {
+            "reach_share": Figure(_("Share of students reached"), None, Kind.PERCENT, none),
+            "reach": Figure(_("People reached"), None, source=none),
+            "impressions": Figure(_("Impressions"), None, source=none),
+            "frequency": Figure(_("Frequency"), None, Kind.RATIO, none),
+        }
+    covered = {
+        "start": date_format(snapshot.date_start, "SHORT_DATE_FORMAT"),
+        "stop": date_format(snapshot.date_stop, "SHORT_DATE_FORMAT"),
+        "source": snapshot.get_source_display(),
+    }
+    source = _("Ad set reach %(start)s–%(stop)s (%(source)s)") % covered
+    if (snapshot.date_start, snapshot.date_stop) != (period.date_from, period.date_to):
+        source += " · " + _("the closest range on record, not exactly the period chosen")
+    caveat = _(
+        "An upper-bound estimate: reach of this campus's ad set ÷ students enrolled. Reach counts "
+        "non-students inside the geofence and visitors, and people with unlinked Facebook and Instagram "
+        "accounts twice. Never add it up across campuses, ad sets or days."
+    )
+    frequency = snapshot.frequency
+    if frequency is None and snapshot.impressions and snapshot.reach:
+        frequency = snapshot.impressions / snapshot.reach
+    share = _share(snapshot.reach, enrolled) if enrolled else None
+    return {
+        "reach_share": Figure(
+            _("Share of students reached"),
+            share,
+            Kind.PERCENT,
+            source + " ÷ " + _("enrolment") if enrolled else _("Enrolment unknown: no share"),
+            caveat,
+            prefix="≤ " if share is not None else "",
+        ),
+        "reach": Figure(_("People reached"), snapshot.reach, source=source, caveat=caveat),
+        "impressions": Figure(_("Impressions"), snapshot.impressions, source=source),
+        "frequency": Figure(
+            _("Frequency"),
+            float(frequency) if frequency is not None else None,
+            Kind.RATIO,
+            source,
+            _("Average times each person reached saw the ads: impressions ÷ reach."),
+        ),
+    }
+
+
+def campus_figures_build(
+    *,
+    university: University,
+    counts: dict,
+    ladder: dict,
+    snapshot,
+    organic,
+    period: Period,
+    outreach: dict,
+    median,
+) -> CampusFigures:
+    comments, posts = counts["comments"], counts["posts"]
+    median_value, median_prefix = median
+    counted = _(
+        "Comments from the public on posts targeting this campus, written in the period; spam, "
+        "deleted comments and the page's own replies left out."
+    )
+    active = ladder.get(LadderStep.ACTIVE, 0) + ladder.get(LadderStep.LEADER, 0)
+    enrolment_source = ", ".join(
+        str(part) for part in (university.enrollment_source, university.enrollment_year) if part
+    )
+    return CampusFigures(
+        university_id=university.pk,
+        name=university.short_name or university.name,
+        country=university.country,
+        latitude=float(university.latitude) if university.latitude is not None else None,
+        longitude=float(university.longitude) if university.longitude is not None else None,
+        enrollment=Figure(
+            _("Students enrolled"),
+            university.enrollment_total,
+            source=enrolment_source or _("Source not recorded"),
+        ),
+        **_reach_figures(university, snapshot, organic, period),
+        posts=Figure(_("Posts"), posts, source=_("Posts published in the period that target this campus.")),
+        comments=Figure(_("Comments"), comments, source=counted),
+        comments_per_post=Figure(
+            _("Comments per post"),
+            comments / posts if posts else None,
+            Kind.RATIO,
+            _("Comments in the period ÷ posts published in the period."),
+            _("A comment on an older post still counts, so this is a rate, not a per-post average."),
+        ),
+        on_topic_share=Figure(
+            _("On-topic share"),
+            _share(counts["on_topic"], comments),
+            Kind.PERCENT,
+            _("Comments flagged on topic ÷ comments."),
+            _("Flags come from the classifier unless a moderator labelled the comment."),
+        ),
+        questions_answered=Figure(
+            _("Questions answered"),
+            _share(counts["questions_answered"], counts["questions"]),
+            Kind.PERCENT,
+            _("Question-flagged comments with a first reply ÷ question-flagged comments (%(a)s of %(q)s).")
+            % {"a": counts["questions_answered"], "q": counts["questions"]},
+        ),
+        median_reply=Figure(
+            _("Median time to first reply"),
+            median_value,
+            Kind.MINUTES,
+            _("Comments that were answered: time from the comment to our first reply."),
+            _("Interpolated from a histogram of reply times (15 min, 1 h, 4 h, 12 h, 24 h, 48 h, 7 days).")
+            if median_prefix
+            else "",
+            prefix=median_prefix,
+        ),
+        disclosures=Figure(
+            _("Disclosures handled"),
+            counts["disclosures"],
+            source=_("Comments labelled as a disclosure: a count only, never their content."),
+        ),
+        new_people=Figure(
+            _("New people"),
+            counts["new_people"],
+            source=_("People at this campus first recorded in the period."),
+        ),
+        active_supporters=Figure(
+            _("Active supporters"),
+            active,
+            source=_("People at this campus on the ladder's Active or Leader step."),
+            caveat=_("The ladder has no history: this is today's figure, whatever the period."),
+        ),
+        signatures_confirmed=Figure(
+            _("Signatures confirmed"),
+            counts["signatures_confirmed"],
+            source=_("Signatures made in the period and confirmed by e-mail."),
+        ),
+        signatures_unconfirmed=Figure(
+            _("Signatures unconfirmed"),
+            counts["signatures_unconfirmed"],
+            source=_("Signatures made in the period, not confirmed yet."),
+        ),
+        ladder=ladder,
+        **outreach,
+    )
+
+
+def campus_table(
+    *,
+    campaign: Campaign | None,
+    period: Period,
+    university_ids=None,
+    live: bool = False,
+) -> list[CampusFigures]:
+    """Figures for every target campus (or the ones given), one CampusFigures each, by name.
+
+    `live=True` reads the source tables (exact median); the default reads the daily summary.
+    """
+    universities = target_universities(campaign=campaign)
+    if university_ids is not None:
+        universities = universities.filter(pk__in=list(university_ids))
+    return _campus_table_for(universities=list(universities), campaign=campaign, period=period, live=live)
+
+
+def campus_figures(
+    *, university: University, campaign: Campaign | None, period: Period, live: bool = False
+) -> CampusFigures:
+    """All figures for one campus; it need not be one of the campaign's targets."""
+    return _campus_table_for(universities=[university], campaign=campaign, period=period, live=live)[0]
+
+
+def _campus_table_for(*, universities, campaign, period, live):
+    ids = [u.pk for u in universities]
+    if not ids:
+        return []
+    counts = (campus_counts_live if live else campus_counts_summary)(
+        university_ids=ids, campaign=campaign, period=period
+    )
+    ladders = (ladder_counts_live if live else ladder_counts)(university_ids=ids)
+    snapshots = reach_snapshots_best(university_ids=ids, campaign=campaign, period=period)
+    organic = organic_reach_best(university_ids=ids, campaign=campaign, period=period)
+    outreach = sources.outreach_figures(university_ids=ids, campaign=campaign, period=period)
+    rows = []
+    for university in universities:
+        c = counts[university.pk]
+        median = (
+            (reply_median_live(university_id=university.pk, campaign=campaign, period=period), "")
+            if live
+            else median_from_histogram([c[name] for name, _bound in REPLY_BUCKETS])
+        )
+        rows.append(
+            campus_figures_build(
+                university=university,
+                counts=c,
+                ladder=ladders[university.pk],
+                snapshot=snapshots.get(university.pk),
+                organic=organic.get(university.pk),
+                period=period,
+                outreach=outreach[university.pk],
+                median=median,
+            )
+        )
+    return rows
+
+
+def target_universities(*, campaign: Campaign | None) -> QuerySet[University]:
+    """The campaign's target campuses, or every campus any campaign targets."""
+    if campaign is not None:
+        return campaign.universities.order_by("name")
+    return University.objects.filter(campaigns__isnull=False).distinct().order_by("name")
+
+
+def campaigns_for_filter() -> QuerySet[Campaign]:
+    return Campaign.objects.order_by("-starts_on", "name")
+
+
+def funnel(*, rows: list[CampusFigures]) -> list[tuple[str, int | None]]:
+    """Reached → commented → supporter → signed → active, over the given campuses.
+
+    Reached is the largest single ad-set reach among them, not a sum (reach is not additive);
+    the ladder steps are people on that step or above, today.
+    """
+    reached = max((r.reach.value for r in rows if isinstance(r.reach.value, int)), default=None)
+
+    def at_or_above(step: str) -> int:
+        steps = LADDER_ORDER[LADDER_ORDER.index(step) :]
+        return sum(r.ladder.get(s, 0) for r in rows for s in steps)
+
+    return [
+        (_("Reached (largest campus)"), reached),
+        (_("Commented"), at_or_above(LadderStep.ENGAGED)),
+        (_("Supporter"), at_or_above(LadderStep.SUPPORTER)),
+        (_("Signed (confirmed)"), sum(r.signatures_confirmed.value or 0 for r in rows)),
+        (_("Active"), at_or_above(LadderStep.ACTIVE)),
+    ]

@@ -1,0 +1,68 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from campusvoice.accounts.models import Role
+from campusvoice.analytics import report, services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("language, share", [("en", "≤ 4.0 %"), ("it", "≤ 4,0 %")])
+def test_the_report_renders_html_in_both_languages(small, language, share):
+    small.campaign.goal_reach_share = 4
+    small.campaign.goal_signatures = 10
+    small.campaign.save()
+    services.analytics_refresh()
+
+    html = report.impact_report_html(campaign=small.campaign, period=small.period, language=language)
+
+    assert f'<html lang="{language}">' in html
+    assert "Alpha University" in html
+    assert share in html
+    assert "<svg" in html
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+@pytest.mark.parametrize("language", ["en", "it"])
+def test_the_report_renders_a_pdf_of_several_pages(small, language, tmp_path):
+    services.analytics_refresh()
+    out = tmp_path / f"impact-{language}.pdf"
+
+    call_command(
+        "report",
+        "impact",
+        "--campaign",
+        small.campaign.slug,
+        "--format",
+        "pdf",
+        "--lang",
+        language,
+        "--out",
+        str(out),
+    )
+
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    html = report.impact_report_html(campaign=small.campaign, period=small.period, language=language)
+    # Cover with goals and funnel, campus table and charts, map, outreach and quotes, methods.
+    assert len(report.pdf_document(html).pages) >= 5
+
+
+def test_the_report_button_gives_html_and_pdf(client_for, small):
+    services.analytics_refresh()
+    client = client_for(Role.ANALYST)
+
+    page = client.get(reverse("analytics:report", args=[small.campaign.slug]))
+    pdf = client.get(reverse("analytics:report-pdf", args=[small.campaign.slug]))
+
+    assert page.status_code == 200 and b"Methods" in page.content
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_the_pdf_fetches_nothing_from_outside(small):
+    html = '<html><body><img src="https://example.org/track.png"><p>x</p></body></html>'
+
+    pdf = report.pdf_from_html(html)  # refused quietly, never fetched
+
+    assert pdf.startswith(b"%PDF")

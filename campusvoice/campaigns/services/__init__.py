@@ -1,0 +1,1 @@
+"""Every write in campaigns, split by sub-domain: plans, content, exports, themes, feeds, reach."""

@@ -1,0 +1,502 @@
+"""Campaign pages: plans, content per campus, review, calendar, export, themes, allies, reach."""
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from campusvoice.accounts.access import requires
+from campusvoice.campaigns import forms, publishing, selectors
+from campusvoice.campaigns.models import Ally, AllyItem, Campaign, ContentItem, ContentKind, ContentTemplate
+from campusvoice.campaigns.services import campaigns as campaign_services
+from campusvoice.campaigns.services import content, export, feeds, reach, themes
+from campusvoice.errors import ApplicationError
+
+
+def _campaign_or_404(pk: int) -> Campaign:
+    try:
+        return selectors.campaign_get(pk=pk)
+    except Campaign.DoesNotExist:
+        raise Http404 from None
+
+
+def _item_or_404(pk: int) -> ContentItem:
+    try:
+        return selectors.content_item_get(pk=pk)
+    except ContentItem.DoesNotExist:
+        raise Http404 from None
+
+
+def _form_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# Campaigns ------------------------------------------------------------------------------------
+
+
+@requires("campaigns.view")
+@require_GET
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "campaigns/campaign_list.html", {"campaigns": selectors.campaigns_list()})
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: HttpRequest) -> HttpResponse:
+    form = forms.CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign = campaign_services.campaign_create(by=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Campaign created."))
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/campaign_form.html", {"form": form})
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(pk)
+    form = forms.CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaign_services.campaign_update(campaign=campaign, by=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Campaign saved."))
+            return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign})
+
+
+@requires("campaigns.view")
+@require_GET
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(pk)
+    status = request.GET.get("status", "")
+    if status not in ContentItem.Status.values:
+        status = ""
+    counts = selectors.campaign_status_counts(campaign=campaign)
+    context = {
+        "campaign": campaign,
+        "universities": campaign.universities.order_by("country", "name"),
+        "templates": selectors.campaign_templates(campaign=campaign),
+        "items": selectors.campaign_items(campaign=campaign, status=status),
+        "status": status,
+        "status_choices": [(value, label, counts.get(value, 0)) for value, label in forms.STATUS_CHOICES],
+        "has_publisher": any(publishing.publisher_for(kind) for kind in ContentKind.values),
+        "is_running": campaign.status == Campaign.Status.RUNNING,
+    }
+    return render(request, "campaigns/campaign_detail.html", context)
+
+
+# Templates and rendering ---------------------------------------------------------------------
+
+
+def _template_fields(form) -> dict:
+    data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+    if data["image"] is None:
+        data.pop("image")
+    elif data["image"] is False:
+        data["image"] = ""
+    return data
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def template_create(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(pk)
+    form = forms.ContentTemplateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = content.content_template_create(
+                campaign=campaign, by=request.user, **_template_fields(form)
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            return redirect("campaigns:template-preview", pk=template.pk)
+    return render(request, "campaigns/template_form.html", {"form": form, "campaign": campaign})
+
+
+def _template_or_404(pk: int) -> ContentTemplate:
+    return get_object_or_404(ContentTemplate.objects.select_related("campaign"), pk=pk)
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def template_update(request: HttpRequest, pk: int) -> HttpResponse:
+    template = _template_or_404(pk)
+    form = forms.ContentTemplateForm(request.POST or None, request.FILES or None, instance=template)
+    if request.method == "POST" and form.is_valid():
+        try:
+            content.content_template_update(template=template, by=request.user, **_template_fields(form))
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            return redirect("campaigns:template-preview", pk=template.pk)
+    return render(
+        request,
+        "campaigns/template_form.html",
+        {"form": form, "campaign": template.campaign, "template": template},
+    )
+
+
+@requires("campaigns.view")
+@require_GET
+def template_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every campus's version side by side (with its error), and the other language's templates."""
+    template = _template_or_404(pk)
+    siblings = template.campaign.content_templates.filter(kind=template.kind).order_by("language", "name")
+    previews = [content.content_preview(template=t) for t in siblings]
+    return render(
+        request,
+        "campaigns/template_preview.html",
+        {
+            "template": template,
+            "campaign": template.campaign,
+            "previews": previews,
+            "form": forms.RenderForm(),
+        },
+    )
+
+
+@requires("campaigns.edit")
+@require_POST
+def template_render(request: HttpRequest, pk: int) -> HttpResponse:
+    template = _template_or_404(pk)
+    form = forms.RenderForm(request.POST)
+    form.is_valid()
+    try:
+        report = content.content_render(
+            template=template, by=request.user, organic_for_eu=form.cleaned_data.get("organic_for_eu", False)
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("campaigns:template-preview", pk=template.pk)
+    messages.success(
+        request,
+        _("%(created)s items created, %(updated)s updated, %(kept)s kept as they were.")
+        % {"created": report.created, "updated": report.updated, "kept": report.kept},
+    )
+    if report.refused:
+        messages.warning(
+            request,
+            selectors.eu_refusal_message() + " (" + ", ".join(report.refused) + ")",
+        )
+    return redirect("campaigns:detail", pk=template.campaign_id)
+
+
+# Items and the workflow ----------------------------------------------------------------------
+
+
+@requires("campaigns.view")
+@require_GET
+def item_detail(request: HttpRequest, pk: int, form=None) -> HttpResponse:
+    item = _item_or_404(pk)
+    context = {
+        "item": item,
+        "form": form or forms.ItemTextForm(initial={"text": item.text}),
+        "schedule_form": forms.ScheduleForm(initial={"scheduled_at": item.scheduled_at}),
+        "published_form": forms.MarkPublishedForm(),
+        "history": item.history.select_related("by"),
+        "has_publisher": publishing.publisher_for(item.kind) is not None,
+        "eu_ad": item.kind == ContentKind.AD and selectors.is_eu(item.university),
+        "eu_message": selectors.eu_refusal_message(),
+    }
+    return render(request, "campaigns/item_detail.html", context)
+
+
+@requires("campaigns.edit")
+@require_POST
+def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item_or_404(pk)
+    form = forms.ItemTextForm(request.POST)
+    if form.is_valid():
+        try:
+            content.content_item_edit(item=item, text=form.cleaned_data["text"], by=request.user)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("campaigns:item-detail", pk=item.pk)
+        else:
+            messages.success(request, _("Text saved; it is marked as edited by hand."))
+            return redirect("campaigns:item-detail", pk=item.pk)
+    request.method = "GET"
+    return item_detail(request, pk, form=form)
+
+
+def _workflow(request: HttpRequest, pk: int, action) -> HttpResponse:
+    item = _item_or_404(pk)
+    try:
+        action(item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("campaigns:item-detail", pk=item.pk)
+
+
+@requires("campaigns.edit")
+@require_POST
+def item_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow(request, pk, lambda item: content.content_item_submit(item=item, by=request.user))
+
+
+@requires("campaigns.approve")
+@require_POST
+def item_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow(request, pk, lambda item: content.content_item_approve(item=item, by=request.user))
+
+
+@requires("campaigns.approve")
+@require_POST
+def item_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow(request, pk, lambda item: content.content_item_reject(item=item, by=request.user))
+
+
+@requires("campaigns.edit")
+@require_POST
+def item_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    form = forms.ScheduleForm(request.POST)
+    at = form.cleaned_data["scheduled_at"] if form.is_valid() else None
+    return _workflow(
+        request, pk, lambda item: content.content_item_schedule(item=item, at=at, by=request.user)
+    )
+
+
+@requires("campaigns.edit")
+@require_POST
+def item_unschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow(request, pk, lambda item: content.content_item_unschedule(item=item, by=request.user))
+
+
+@requires("campaigns.edit")
+@require_POST
+def item_mark_published(request: HttpRequest, pk: int) -> HttpResponse:
+    form = forms.MarkPublishedForm(request.POST)
+    platform_id = form.cleaned_data["platform_id"] if form.is_valid() else ""
+    return _workflow(
+        request,
+        pk,
+        lambda item: content.content_item_mark_published(item=item, by=request.user, platform_id=platform_id),
+    )
+
+
+# Calendar, export, themes ----------------------------------------------------------------------
+
+
+@requires("campaigns.view")
+@require_GET
+def campaign_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(pk)
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+        dt.date(year, month, 1)
+    except ValueError:
+        year, month = today.year, today.month
+    try:
+        university_id = int(request.GET.get("campus") or 0) or None
+    except ValueError:
+        university_id = None
+    kind = request.GET.get("kind", "")
+    month_data = selectors.calendar_month(
+        campaign=campaign, year=year, month=month, university_id=university_id
+    )
+    if kind in ContentKind.values:
+        for week in month_data["weeks"]:
+            for day in week:
+                day["items"] = [i for i in day["items"] if i.kind == kind]
+        month_data["items"] = [i for i in month_data["items"] if i.kind == kind]
+    context = {
+        "campaign": campaign,
+        "universities": campaign.universities.order_by("country", "name"),
+        "kinds": ContentKind.choices,
+        "campus_id": university_id,
+        "kind": kind,
+        **month_data,
+    }
+    return render(request, "campaigns/calendar.html", context)
+
+
+@requires("campaigns.edit")
+@require_GET
+def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(pk)
+    bundle = export.campaign_export(campaign=campaign, by=request.user)
+    response = HttpResponse(bundle, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-bundle.zip"'
+    return response
+
+
+@requires("campaigns.view")
+@require_GET
+def campaign_themes(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign_or_404(pk)
+    form = forms.ThemesForm(request.GET or None)
+    k = (form.cleaned_data.get("k") if form.is_valid() else None) or themes.DEFAULT_THEMES
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(
+            themes.themes_csv(campaign=campaign, k=k), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-themes.csv"'
+        return response
+    return render(
+        request,
+        "campaigns/themes.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "k": k,
+            "campuses": themes.campaign_themes(campaign=campaign, k=k),
+        },
+    )
+
+
+# Allies ----------------------------------------------------------------------------------------
+
+
+@requires("campaigns.view")
+@require_GET
+def ally_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "campaigns/ally_list.html", {"allies": selectors.allies_list()})
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def ally_create(request: HttpRequest) -> HttpResponse:
+    form = forms.AllyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            feeds.ally_save(**form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Ally added. Fetch its feed to see its latest items."))
+            return redirect("campaigns:ally-list")
+    return render(request, "campaigns/ally_form.html", {"form": form})
+
+
+@requires("campaigns.edit")
+@require_POST
+def ally_fetch(request: HttpRequest, pk: int) -> HttpResponse:
+    ally = get_object_or_404(Ally, pk=pk)
+    created = feeds.ally_fetch(ally=ally)
+    if ally.fetch_error:
+        messages.error(request, _("The feed could not be fetched: %(error)s") % {"error": ally.fetch_error})
+    else:
+        messages.success(request, _("%(count)s new items.") % {"count": created})
+    return redirect("campaigns:ally-list")
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def ally_item_share(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        ally_item = selectors.ally_item_get(pk=pk)
+    except AllyItem.DoesNotExist:
+        raise Http404 from None
+    form = forms.AllyShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = content.content_item_create(
+                campaign=data["campaign"],
+                university=data["university"],
+                kind=ContentKind.ALLY_SHARE,
+                language=data["language"],
+                text=data["text"],
+                url=ally_item.url,
+                ally_item=ally_item,
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Added as a draft; submit it for review, then schedule it."))
+            return redirect("campaigns:item-detail", pk=item.pk)
+    return render(request, "campaigns/ally_share.html", {"form": form, "ally_item": ally_item})
+
+
+# Reach import ----------------------------------------------------------------------------------
+
+
+def _upload_dir() -> Path:
+    folder = Path(settings.VAR_DIR) / "uploads" / "reach"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def reach_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload an export; when ad sets match no campus, ask for the mapping and import again."""
+    campaign = _campaign_or_404(pk)
+    form = forms.ReachImportForm(request.POST or None, request.FILES or None)
+    context = {"campaign": campaign, "form": form, "universities": campaign.universities.order_by("name")}
+    if request.method == "POST" and form.is_valid():
+        upload, token = form.cleaned_data.get("file"), form.cleaned_data.get("token") or ""
+        if upload:
+            token = f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+            with open(_upload_dir() / token, "wb") as handle:
+                for chunk in upload.chunks():
+                    handle.write(chunk)
+        path = _upload_dir() / Path(token).name
+        if not path.exists():
+            form.add_error(None, _("The uploaded file has expired; upload it again."))
+            return render(request, "campaigns/reach_import.html", context)
+        mapping = {}
+        for key, value in request.POST.items():
+            if key.startswith("map:") and value.isdigit():
+                mapping[key[4:]] = int(value)
+        try:
+            report = reach.reach_import(
+                campaign=campaign,
+                path=path,
+                by=request.user,
+                mapping=mapping,
+                file_name=upload.name if upload else "",
+            )
+        except reach.ReachImportError as exc:
+            if not exc.unmatched:
+                path.unlink(missing_ok=True)
+                token = ""
+            context.update(errors=exc.errors[:50], unmatched=exc.unmatched, token=token)
+            return render(request, "campaigns/reach_import.html", context)
+        path.unlink(missing_ok=True)
+        messages.success(
+            request,
+            _("%(created)s figures added, %(updated)s updated (%(level)s, %(start)s to %(stop)s).")
+            % {
+                "created": report.created,
+                "updated": report.updated,
+                "level": report.level,
+                "start": report.date_start,
+                "stop": report.date_stop,
+            },
+        )
+        return redirect("campaigns:detail", pk=campaign.pk)
+    return render(request, "campaigns/reach_import.html", context)

@@ -1,0 +1,385 @@
+"""Letters: templates, the batch for a campaign's campuses, quotes, rendering, deliveries."""
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from campusvoice.accounts.models import AuditEvent, User
+from campusvoice.accounts.services import audit_record, organisation_get
+from campusvoice.campaigns.models import Campaign
+from campusvoice.campuses.models import CampusGroup, Contact, StudentNewspaper, University
+from campusvoice.errors import ApplicationError
+from campusvoice.outreach import rendering, selectors
+from campusvoice.outreach.models import Letter, LetterDelivery, LetterKind, LetterTemplate
+
+logger = logging.getLogger(__name__)
+
+MAX_QUOTES = 5
+
+# A context with every variable a template may use, for checking a template when it is saved.
+SAMPLE_CONTEXT = {
+    "organisation": {"name": "Org", "address": "Street 1", "website": "https://example.org"},
+    "recipient": {"name": "Dr Example", "title": "President", "organisation": "Example University"},
+    "campus": {
+        "name": "Example University",
+        "city": "Springfield",
+        "enrollment": {"total": 10000, "year": 2024, "source": "IPEDS"},
+        "incidents": {"total": 3, "year": 2023, "source": "Clery", "rows": [{"offence": "Rape", "count": 3}]},
+    },
+    "campaign": {
+        "name": "Consent Week",
+        "starts_on": timezone.now().date(),
+        "ends_on": timezone.now().date(),
+    },
+    "students": {"on_topic_comments": 12, "themes": ["consent"], "quotes": ["A quote."]},
+    "petition": {"title": "A petition", "confirmed_signatures": 100},
+    "reach": {
+        "people": 4000,
+        "share_percent": 40.0,
+        "date_start": timezone.now().date(),
+        "date_stop": timezone.now().date(),
+        "is_estimate": True,
+    },
+    "today": timezone.now().date(),
+}
+
+
+class LetterRenderError(ApplicationError):
+    pass
+
+
+def _check_template_source(source: str, field: str) -> None:
+    try:
+        rendering.render(source, SAMPLE_CONTEXT)
+    except rendering.TemplateSyntaxError as exc:
+        raise ValidationError({field: _("This template cannot be used: %(error)s") % {"error": exc}}) from exc
+    except rendering.MissingVariable as exc:
+        raise ValidationError(
+            {field: _("There is no variable “%(name)s”.") % {"name": "{{ " + exc.variable + " }}"}}
+        ) from exc
+
+
+@transaction.atomic
+def letter_template_save(*, template: LetterTemplate, by: User | None) -> LetterTemplate:
+    """Validate the subject and text in the sandbox, then save; ValidationError keyed by field."""
+    template.full_clean()
+    _check_template_source(template.subject, "subject")
+    _check_template_source(template.body, "body")
+    if template.pk is None:
+        template.created_by = by
+    template.save()
+    return template
+
+
+# --- who gets a letter ---
+
+
+@dataclass
+class Recipient:
+    kind: str
+    key: str
+    name: str
+    title: str
+    organisation: str
+    email: str = ""
+    contact: Contact | None = None
+    group: CampusGroup | None = None
+    newspaper: StudentNewspaper | None = None
+
+
+def _from_contact(kind: str, contact: Contact, organisation: str, **links) -> Recipient:
+    return Recipient(
+        kind=kind,
+        key=f"contact:{contact.pk}",
+        name=contact.name,
+        title=contact.title or contact.get_role_display(),
+        organisation=organisation,
+        email=contact.email,
+        contact=contact,
+        **links,
+    )
+
+
+def campus_recipients(*, university: University, kinds) -> list[Recipient]:
+    """The people a campaign writes to at one campus, for the kinds asked for.
+
+    President: the president/rector contact, else the chief administrator from the directory.
+    Title IX: each Title IX contact. Each campus group that has a contact (or an e-mail), and each
+    student newspaper.
+    """
+    recipients: list[Recipient] = []
+    contacts = list(university.contacts.order_by("pk"))
+    if LetterKind.PRESIDENT in kinds:
+        president = next((c for c in contacts if c.role == Contact.Role.PRESIDENT), None)
+        if president is not None:
+            recipients.append(_from_contact(LetterKind.PRESIDENT, president, university.name))
+        elif university.chief_admin_name or university.chief_admin_title:
+            recipients.append(
+                Recipient(
+                    kind=LetterKind.PRESIDENT,
+                    key=f"university:{university.pk}",
+                    name=university.chief_admin_name,
+                    title=university.chief_admin_title or _("President"),
+                    organisation=university.name,
+                )
+            )
+    if LetterKind.TITLE_IX in kinds:
+        for contact in contacts:
+            if contact.role == Contact.Role.TITLE_IX:
+                recipients.append(_from_contact(LetterKind.TITLE_IX, contact, university.name))
+    if LetterKind.CAMPUS_GROUP in kinds:
+        for group in university.groups.order_by("name"):
+            contact = next((c for c in contacts if c.group_id == group.pk), None)
+            if contact is not None:
+                recipients.append(_from_contact(LetterKind.CAMPUS_GROUP, contact, group.name, group=group))
+                recipients[-1].email = contact.email or group.email
+            elif group.email:
+                recipients.append(
+                    Recipient(
+                        kind=LetterKind.CAMPUS_GROUP,
+                        key=f"group:{group.pk}",
+                        name="",
+                        title="",
+                        organisation=group.name,
+                        email=group.email,
+                        group=group,
+                    )
+                )
+    if LetterKind.STUDENT_NEWSPAPER in kinds:
+        for newspaper in university.newspapers.order_by("name"):
+            contact = next((c for c in contacts if c.newspaper_id == newspaper.pk), None)
+            recipients.append(
+                Recipient(
+                    kind=LetterKind.STUDENT_NEWSPAPER,
+                    key=f"newspaper:{newspaper.pk}",
+                    name=newspaper.editor_name or (contact.name if contact else ""),
+                    title=_("Editor") if newspaper.editor_name or contact else "",
+                    organisation=newspaper.name,
+                    email=newspaper.editor_email or (contact.email if contact else ""),
+                    contact=contact,
+                    newspaper=newspaper,
+                )
+            )
+    return recipients
+
+
+def campus_language(university: University) -> str:
+    return "it" if university.country == "IT" else "en"
+
+
+def _pick_template(choice, language: str) -> LetterTemplate | None:
+    if choice is None or isinstance(choice, LetterTemplate):
+        return choice
+    return choice.get(language) or next((t for t in choice.values() if t is not None), None)
+
+
+# --- rendering ---
+
+
+def letter_render(*, letter: Letter) -> Letter:
+    """Render the letter from its template and the current figures; save the text or the error.
+
+    A missing variable or a refused tag leaves the letter in ERROR with a message that names the
+    variable and the recipient (by role and institution, not by name), never blank text.
+    """
+    if letter.status == Letter.Status.SENT:
+        return letter  # what was sent stays as it was sent
+    template = letter.template
+    if template is None:
+        letter.status, letter.error = Letter.Status.ERROR, _("The letter's template was deleted.")
+        letter.save(update_fields=["status", "error", "updated_at"])
+        return letter
+    context, figures = selectors.letter_context(letter=letter, organisation=organisation_get())
+    try:
+        subject = rendering.render(template.subject, context).strip()
+        body = rendering.render(template.body, context).strip()
+    except rendering.MissingVariable as exc:
+        letter.status = Letter.Status.ERROR
+        letter.error = _("“%(variable)s” has no value for %(recipient)s.") % {
+            "variable": "{{ " + exc.variable + " }}",
+            "recipient": letter.recipient_label,
+        }
+    except rendering.TemplateSyntaxError as exc:
+        letter.status = Letter.Status.ERROR
+        letter.error = _("The template cannot be used: %(error)s") % {"error": exc}
+    else:
+        letter.subject, letter.body, letter.figures = subject[:300], body, figures
+        letter.status, letter.error, letter.rendered_at = Letter.Status.DRAFT, "", timezone.now()
+    letter.error = letter.error[:500]
+    letter.save()
+    return letter
+
+
+def letter_require_rendered(letter: Letter) -> None:
+    if letter.status == Letter.Status.ERROR:
+        raise LetterRenderError(letter.error)
+
+
+@dataclass
+class PrepareReport:
+    letters: list[Letter] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged_sent: int = 0
+
+    @property
+    def failed(self) -> list[Letter]:
+        return [letter for letter in self.letters if letter.status == Letter.Status.ERROR]
+
+
+@transaction.atomic
+def letters_prepare(
+    *,
+    campaign: Campaign,
+    template_by_kind: Mapping[str, LetterTemplate | Mapping[str, LetterTemplate]],
+    by: User | None,
+    universities=None,
+) -> PrepareReport:
+    """One letter per recipient at each of the campaign's target campuses, rendered now.
+
+    `template_by_kind` maps a LetterKind to a template, or to {"en": …, "it": …} so Italian
+    campuses get the Italian one. Running it again re-renders drafts and leaves sent letters alone.
+    Letters that cannot be rendered are kept in ERROR with the reason; the others are ready.
+    """
+    kinds = {kind for kind, choice in template_by_kind.items() if choice}
+    unknown = kinds - set(LetterKind.values)
+    if unknown:
+        raise ValidationError(
+            {"template_by_kind": _("Unknown kind: %(kinds)s") % {"kinds": ", ".join(unknown)}}
+        )
+    if not kinds:
+        raise ApplicationError(_("Choose at least one template."))
+    campuses = universities if universities is not None else campaign.universities.order_by("name")
+    report = PrepareReport()
+    existing = {
+        (letter.kind, letter.recipient_key): letter for letter in Letter.objects.filter(campaign=campaign)
+    }
+    for university in campuses:
+        language = campus_language(university)
+        for recipient in campus_recipients(university=university, kinds=kinds):
+            template = _pick_template(template_by_kind.get(recipient.kind), language)
+            if template is None:
+                continue
+            letter = existing.get((recipient.kind, recipient.key))
+            if letter is not None and letter.status == Letter.Status.SENT:
+                report.unchanged_sent += 1
+                continue
+            if letter is None:
+                letter = Letter(
+                    campaign=campaign, kind=recipient.kind, recipient_key=recipient.key, created_by=by
+                )
+                report.created += 1
+            else:
+                report.updated += 1
+            letter.university = university
+            letter.template, letter.language = template, template.language
+            letter.contact, letter.group, letter.newspaper = (
+                recipient.contact,
+                recipient.group,
+                recipient.newspaper,
+            )
+            letter.recipient_name, letter.recipient_title = recipient.name[:200], recipient.title[:200]
+            letter.recipient_organisation = recipient.organisation[:300]
+            letter.recipient_email = recipient.email
+            if letter.pk is None:
+                letter.save()
+            report.letters.append(letter_render(letter=letter))
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CREATE,
+        object_type="outreach.letter_batch",
+        object_id=campaign.pk,
+        detail={"created": report.created, "updated": report.updated, "failed": len(report.failed)},
+    )
+    logger.info(
+        "letters prepared for campaign %s: %s created, %s updated, %s failed",
+        campaign.pk,
+        report.created,
+        report.updated,
+        len(report.failed),
+    )
+    return report
+
+
+@transaction.atomic
+def letter_quotes_set(*, letter: Letter, comment_ids: list[int], by: User | None) -> Letter:
+    """Choose the comments the letter quotes, then render it again.
+
+    Only on-topic comments on this campaign's posts for this campus; never a disclosure: asking
+    for one raises ApplicationError and changes nothing.
+    """
+    ids = {int(pk) for pk in comment_ids}
+    if len(ids) > MAX_QUOTES:
+        raise ApplicationError(_("A letter quotes at most %(n)s comments.") % {"n": MAX_QUOTES})
+    allowed = set(
+        selectors.quotable_comments(campaign=letter.campaign, university=letter.university)
+        .filter(pk__in=ids)
+        .values_list("pk", flat=True)
+    )
+    if ids - allowed:
+        raise ApplicationError(
+            _(
+                "Some of these comments cannot be quoted: only on-topic comments on this campaign's "
+                "posts for this campus, and never a disclosure."
+            )
+        )
+    letter.quoted_comments.set(sorted(ids))
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CHANGE,
+        object_type="outreach.letter",
+        object_id=letter.pk,
+        detail={"quoted_comment_ids": sorted(ids)},
+    )
+    return letter_render(letter=letter)
+
+
+# --- deliveries ---
+
+
+def letter_delivery_record(*, letter: Letter, channel: str, by: User | None, email=None) -> LetterDelivery:
+    """Record that a letter left us (printed, handed out for editing, or e-mailed), and audit it."""
+    delivery = LetterDelivery.objects.create(
+        letter=letter, channel=channel, by=by, figures=letter.figures, email=email
+    )
+    if letter.status != Letter.Status.SENT:
+        letter.status = Letter.Status.SENT
+        letter.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.EXPORT
+        if channel != LetterDelivery.Channel.EMAIL
+        else AuditEvent.Action.CREATE,
+        object_type="outreach.letterdelivery",
+        object_id=delivery.pk,
+        detail={"letter_id": letter.pk, "channel": channel, "contact_id": letter.contact_id},
+    )
+    # The relationship's history shows the letter (and a first letter moves it to "contacted").
+    from campusvoice.outreach.services.relationships import relationships_letter_sent
+
+    relationships_letter_sent(letter=letter, by=by)
+    return delivery
+
+
+@transaction.atomic
+def letter_email(*, letter: Letter, by: User | None) -> LetterDelivery:
+    """Queue the letter in the outgoing-mail queue (sent after commit, retried on failure)."""
+    from campusvoice.petitions.services.mail import outgoing_email_queue
+
+    letter_require_rendered(letter)
+    if not letter.recipient_email:
+        raise ApplicationError(_("There is no e-mail address for %(r)s.") % {"r": letter.recipient_label})
+    email = outgoing_email_queue(
+        to=letter.recipient_email,
+        subject=letter.subject,
+        body_text=letter.body,
+        purpose="outreach_letter",
+        object_type="outreach.letter",
+        object_id=letter.pk,
+    )
+    return letter_delivery_record(letter=letter, channel=LetterDelivery.Channel.EMAIL, by=by, email=email)
