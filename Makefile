@@ -65,7 +65,7 @@ lint: venv
 bench: venv var/secret_key
 	$(BIN)/python -m bench
 
-eval: venv
+eval: venv var/secret_key
 	$(BIN)/campusvoice classifier eval
 
 messages: venv

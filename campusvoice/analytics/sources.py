@@ -47,28 +47,33 @@ def outreach_figures(*, university_ids, campaign, period) -> dict[int, dict[str,
         logger.warning("outreach figures unavailable", exc_info=True)
         counts = None
     if counts is None:
-        return {uid: _outreach_unavailable() for uid in ids}
+        missing = _outreach_unavailable()  # Figures are immutable: one set serves every campus
+        return dict.fromkeys(ids, missing)
     stages_by_campus, letters, articles, stage_labels = counts
+    # Translated once per table, not once per campus.
+    stage_labels = [(stage, str(label)) for stage, label in stage_labels]
+    texts = {
+        "groups": _("Groups by relationship stage"),
+        "groups_source": _("Outreach relationships with campus groups, by their stage today."),
+        "letters": _("Letters sent"),
+        "letters_source": _("Outreach letters with a delivery (PDF, Word or e-mail) in the period."),
+        "articles": _("Articles published"),
+        "articles_source": _("Student-press articles confirmed as coverage, published in the period."),
+    }
     result = {}
     for uid in ids:
         stages = stages_by_campus.get(uid, {})
         result[uid] = {
             "groups_by_stage": Figure(
-                _("Groups by relationship stage"),
+                texts["groups"],
                 " · ".join(f"{label} {stages.get(stage, 0)}" for stage, label in stage_labels),
                 Kind.TEXT,
-                _("Outreach relationships with campus groups, by their stage today."),
+                texts["groups_source"],
                 stages=stages,
             ),
-            "letters_sent": Figure(
-                _("Letters sent"),
-                letters.get(uid, 0),
-                source=_("Outreach letters with a delivery (PDF, Word or e-mail) in the period."),
-            ),
+            "letters_sent": Figure(texts["letters"], letters.get(uid, 0), source=texts["letters_source"]),
             "articles_published": Figure(
-                _("Articles published"),
-                articles.get(uid, 0),
-                source=_("Student-press articles confirmed as coverage, published in the period."),
+                texts["articles"], articles.get(uid, 0), source=texts["articles_source"]
             ),
         }
     return result

@@ -5,12 +5,14 @@ a title, a URL, a message or a notification: those name comments by number only.
 """
 
 import json
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -323,7 +325,10 @@ def comment_bulk(request):
 @requires("inbox.view")
 @require_GET
 def metrics(request):
-    form = InboxFilterForm(request.GET, user=request.user)
+    # The last 30 days unless the moderator asks otherwise (an empty "from" means all time).
+    query = request.GET.copy()
+    query.setdefault("since", (timezone.localdate() - timedelta(days=30)).isoformat())
+    form = InboxFilterForm(query, user=request.user)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
     context = {

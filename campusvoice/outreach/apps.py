@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class OutreachConfig(AppConfig):
     name = "campusvoice.outreach"
     verbose_name = _("outreach")
+
+    def ready(self):
+        from campusvoice.outreach import receivers  # noqa: F401

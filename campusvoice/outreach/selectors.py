@@ -67,16 +67,18 @@ def on_topic_comment_count(*, campaign: Campaign, university: University) -> int
 
 
 def student_themes(*, campaign: Campaign, university: University) -> list[str]:
-    """HOOK: the themes students raised, once the campaigns app provides a selector for them.
+    """Labels of the themes students raised in answers to the campaign's questions at this campus.
 
-    campaigns/ has no theme selector yet (checked 2026-11); when one exists (`comment_themes`), this
-    returns its labels and letters can use {{ students.themes }}. Until then: no themes.
+    Uses the campaigns app's clustering (campaigns/services/themes.py: disclosures are never
+    clustered, and a label is a few common words, never a comment's text). Without that module
+    (an older campaigns app) there are no themes and {{ students.themes }} is an empty list.
     """
     try:
-        from campusvoice.campaigns.selectors import comment_themes  # type: ignore[attr-defined]
+        from campusvoice.campaigns.services.themes import answers_for, themes_cluster
     except ImportError:
         return []
-    return [str(theme) for theme in comment_themes(campaign=campaign, university=university)]
+    texts = answers_for(campaign=campaign, university_id=university.pk)
+    return [theme.label for theme in themes_cluster(texts=texts)] if texts else []
 
 
 def confirmed_signatures(*, campaign: Campaign, university: University) -> int:

@@ -426,6 +426,72 @@ MATRIX.update(
 )
 
 
+# --- campaigns rows ---
+def _campaign_objects(objects):
+    from campusvoice.campaigns.tests import factories as cf
+
+    if "content_item" not in objects.ids:
+        template = cf.ContentTemplateFactory()
+        item = cf.ContentItemFactory(campaign=template.campaign, template=template)
+        objects.ids.update(
+            campaign=template.campaign.pk,
+            content_template=template.pk,
+            content_item=item.pk,
+            ally=item.ally_item_id or cf.AllyFactory().pk,
+            ally_item=cf.AllyItemFactory().pk,
+        )
+    return objects.ids
+
+
+def _campaign_pk(kind):
+    return lambda objects: {"pk": _campaign_objects(objects)[kind]}
+
+
+KWARGS.update(
+    {
+        kind: _campaign_pk(kind)
+        for kind in ("campaign", "content_template", "content_item", "ally", "ally_item")
+    }
+)
+CAMPAIGNERS = (Role.ADMIN, Role.ORGANISER)
+
+
+def _campaign_action(kwargs):
+    return Row(admin=REDIRECT, organiser=REDIRECT, kwargs=kwargs, method="post")
+
+
+MATRIX.update(
+    {
+        # Campaigns: organisers and admins plan, write, approve and export.
+        "campaigns:list": only(*CAMPAIGNERS),
+        "campaigns:create": only(*CAMPAIGNERS),
+        "campaigns:detail": only(*CAMPAIGNERS, kwargs="campaign"),
+        "campaigns:update": only(*CAMPAIGNERS, kwargs="campaign"),
+        "campaigns:calendar": only(*CAMPAIGNERS, kwargs="campaign"),
+        "campaigns:export": only(*CAMPAIGNERS, kwargs="campaign"),
+        "campaigns:themes": only(*CAMPAIGNERS, kwargs="campaign"),
+        "campaigns:reach-import": only(*CAMPAIGNERS, kwargs="campaign"),
+        "campaigns:template-create": only(*CAMPAIGNERS, kwargs="campaign"),
+        "campaigns:template-preview": only(*CAMPAIGNERS, kwargs="content_template"),
+        "campaigns:template-update": only(*CAMPAIGNERS, kwargs="content_template"),
+        "campaigns:template-render": _campaign_action("content_template"),
+        "campaigns:item-detail": only(*CAMPAIGNERS, kwargs="content_item"),
+        # An empty edit re-shows the page with the form's error.
+        "campaigns:item-edit": only(*CAMPAIGNERS, kwargs="content_item", method="post"),
+        "campaigns:item-submit": _campaign_action("content_item"),
+        "campaigns:item-approve": _campaign_action("content_item"),
+        "campaigns:item-reject": _campaign_action("content_item"),
+        "campaigns:item-schedule": _campaign_action("content_item"),
+        "campaigns:item-unschedule": _campaign_action("content_item"),
+        "campaigns:item-mark-published": _campaign_action("content_item"),
+        "campaigns:ally-list": only(*CAMPAIGNERS),
+        "campaigns:ally-create": only(*CAMPAIGNERS),
+        "campaigns:ally-fetch": _campaign_action("ally"),
+        "campaigns:ally-item-share": only(*CAMPAIGNERS, kwargs="ally_item"),
+    }
+)
+
+
 def _named_patterns(resolver: URLResolver, namespace: str = ""):
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):

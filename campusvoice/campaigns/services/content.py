@@ -149,9 +149,10 @@ class RenderReport:
 
 
 def content_render(
-    *, template: ContentTemplate, by: User | None, organic_for_eu: bool = False
+    *, template: ContentTemplate, by: User | None, organic_for_eu: bool = False, universities=None
 ) -> RenderReport:
-    """Render the template into one draft item per target campus; all campuses or none.
+    """Render the template into one draft item per target campus (or per campus of `universities`,
+    a subset of the targets); all campuses or none.
 
     Items edited by hand, or already in review or beyond, are kept. Ads for EU campuses are refused
     (listed in `refused`) unless `organic_for_eu`, which makes them organic page posts instead.
@@ -159,8 +160,11 @@ def content_render(
     """
     report = RenderReport()
     campaign = template.campaign
+    targets = campaign.universities.order_by("country", "name")
+    if universities is not None:
+        targets = targets.filter(pk__in=[u.pk for u in universities])
     with transaction.atomic():
-        for university in campaign.universities.order_by("country", "name"):
+        for university in targets:
             kind = template.kind
             if kind == ContentKind.AD and selectors.is_eu(university):
                 if not organic_for_eu:

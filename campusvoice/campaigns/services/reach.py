@@ -127,9 +127,11 @@ def parse_decimal(value, *, comma_decimal: bool) -> Decimal | None:
     if isinstance(value, int | float | Decimal):
         return Decimal(str(value))
     text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("%", "")
-    text = re.sub(r"^[^\d\-]+|[^\d]+$", "", text)  # currency signs
-    if text in ("", "-"):
+    text = re.sub(r"^(?:[€$£]|[A-Z]{3})|(?:[€$£]|[A-Z]{3})$", "", text)  # a currency sign or code
+    if text in ("", "-", "—"):
         return None
+    if not re.fullmatch(r"-?[\d.,]+", text):
+        raise ValueError(value)
     if "," in text and "." in text:
         decimal_mark = "," if text.rfind(",") > text.rfind(".") else "."
     elif "," in text:

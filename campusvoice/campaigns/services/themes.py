@@ -75,9 +75,7 @@ def themes_cluster(*, texts: list[str], k: int = DEFAULT_THEMES, seed: int = SEE
     texts = [t for t in texts if t.strip()]
     if not texts:
         return []
-    vectorizer = TfidfVectorizer(
-        stop_words=STOP_WORDS, token_pattern=WORDS, sublinear_tf=True
-    )
+    vectorizer = TfidfVectorizer(stop_words=STOP_WORDS, token_pattern=WORDS, sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform(texts)
     except ValueError:  # nothing left after the stop words

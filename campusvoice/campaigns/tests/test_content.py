@@ -73,7 +73,10 @@ def test_a_hand_edit_is_kept_and_marked_when_rendering_again(campaign, organiser
     assert item.text == "Hello, Springfield!" and item.is_hand_edited
     assert (report.kept, report.updated) == (1, 1)
     edit = item.history.get(action="edited")
-    assert edit.by == organiser and edit.changes["text"] == ["Hi Springfield University", "Hello, Springfield!"]
+    assert edit.by == organiser and edit.changes["text"] == [
+        "Hi Springfield University",
+        "Hello, Springfield!",
+    ]
 
 
 def test_it_refuses_ads_for_eu_campuses_up_front(campaign, organiser):
@@ -194,7 +197,9 @@ def test_due_items_wait_without_a_publisher(organiser, settings):
 
 
 def test_due_items_are_published_through_the_registry(organiser, settings):
-    settings.CAMPUSVOICE_PUBLISHERS = {"page_post": "campusvoice.campaigns.tests.publishers.RecordingPublisher"}
+    settings.CAMPUSVOICE_PUBLISHERS = {
+        "page_post": "campusvoice.campaigns.tests.publishers.RecordingPublisher"
+    }
     due, later = _scheduled(organiser), _approved(organiser)
     content.content_item_schedule(item=later, at=timezone.now() + dt.timedelta(hours=1), by=organiser)
 
@@ -209,7 +214,9 @@ def test_due_items_are_published_through_the_registry(organiser, settings):
 
 
 def test_a_refused_item_is_marked_failed_with_the_reason(organiser, settings):
-    settings.CAMPUSVOICE_PUBLISHERS = {"page_post": "campusvoice.campaigns.tests.publishers.RefusingPublisher"}
+    settings.CAMPUSVOICE_PUBLISHERS = {
+        "page_post": "campusvoice.campaigns.tests.publishers.RefusingPublisher"
+    }
     item = _scheduled(organiser)
 
     publishing.content_publish_due()
@@ -236,7 +243,9 @@ def test_temporary_errors_fail_the_item_after_the_last_attempt(organiser, settin
 def test_the_task_publishes_what_is_due(organiser, settings):
     from campusvoice.campaigns import tasks
 
-    settings.CAMPUSVOICE_PUBLISHERS = {"page_post": "campusvoice.campaigns.tests.publishers.RecordingPublisher"}
+    settings.CAMPUSVOICE_PUBLISHERS = {
+        "page_post": "campusvoice.campaigns.tests.publishers.RecordingPublisher"
+    }
     item = _scheduled(organiser, minutes_ago=-30)
 
     with time_machine.travel(timezone.now() + dt.timedelta(hours=1)):

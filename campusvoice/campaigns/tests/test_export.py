@@ -26,7 +26,11 @@ def bundle(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     campaign = CampaignFactory(slug="consent-2026", name="Consent 2026", budget=Decimal("300.00"))
     us_big = UniversityFactory(
-        name="Big U", short_name="BigU", country="US", latitude=Decimal("42.1"), longitude=Decimal("-71.2"),
+        name="Big U",
+        short_name="BigU",
+        country="US",
+        latitude=Decimal("42.1"),
+        longitude=Decimal("-71.2"),
         enrollment_total=20_000,
     )
     us_small = UniversityFactory(name="Small U", short_name="SmallU", country="US", enrollment_total=10_000)
@@ -36,12 +40,20 @@ def bundle(settings, tmp_path):
         campaign=campaign, kind=ContentKind.AD, image=SimpleUploadedFile("poster.png", PNG, "image/png")
     )
     ad = ContentItemFactory(
-        campaign=campaign, template=template, university=us_big, kind=ContentKind.AD,
-        text="=HYPERLINK(\"http://evil\")", link="https://example.org/?utm_content=1",
+        campaign=campaign,
+        template=template,
+        university=us_big,
+        kind=ContentKind.AD,
+        text='=HYPERLINK("http://evil")',
+        link="https://example.org/?utm_content=1",
         status=ContentItem.Status.APPROVED,
     )
     post = ContentItemFactory(
-        campaign=campaign, university=italy, language="it", text="Ciao UniBo", status=ContentItem.Status.SCHEDULED,
+        campaign=campaign,
+        university=italy,
+        language="it",
+        text="Ciao UniBo",
+        status=ContentItem.Status.SCHEDULED,
         scheduled_at="2026-12-01T10:00:00+01:00",
     )
     ContentItemFactory(campaign=campaign, university=us_small, text="still a draft")
@@ -53,12 +65,18 @@ def test_the_bundle_holds_texts_per_campus_and_images(bundle):
     archive, ad, post = bundle
     names = set(archive.namelist())
 
-    assert {"README.txt", "texts.csv", "targeting.json", "ads_manager_import.xlsx", "images/poster.png"} <= names
+    assert {
+        "README.txt",
+        "texts.csv",
+        "targeting.json",
+        "ads_manager_import.xlsx",
+        "images/poster.png",
+    } <= names
     assert f"texts/unibo/{post.pk}-page_post-it.txt" in names
     assert archive.read(f"texts/unibo/{post.pk}-page_post-it.txt").decode() == "Ciao UniBo\n"
     rows = list(csv.DictReader(io.StringIO(archive.read("texts.csv").decode())))
     assert [r["id"] for r in rows] == [str(ad.pk), str(post.pk)]  # drafts stay out
-    assert rows[0]["text"] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[0]["text"] == '\'=HYPERLINK("http://evil")'
 
 
 def test_targeting_splits_the_budget_across_the_campuses_that_can_run_ads(bundle):
@@ -83,7 +101,7 @@ def test_the_ads_manager_sheet_has_one_neutralised_row_per_ad(bundle):
     assert len(ads) == 1
     row = dict(zip(header, ads[0], strict=True))
     assert row["Ad Set Name"] == "consent-2026 – Big U"
-    assert row["Body"] == "'=HYPERLINK(\"http://evil\")"
+    assert row["Body"] == '\'=HYPERLINK("http://evil")'
     assert row["Location (custom: lat,long radius)"] == "(42.100000, -71.200000) +2km"
     assert (row["Age Min"], row["Age Max"]) == (18, 30)
     assert all(cell.data_type != "f" for line in sheet.iter_rows() for cell in line)

@@ -17,7 +17,9 @@ def _context(**campus):
 
 def test_it_renders_the_campus_facts_as_plain_text():
     university, context = _context(short_name="UniPro")
-    cf.IncidentStatisticFactory(university=university, year=2022, count=12, source="Clery Act, US Dept. of Education")
+    cf.IncidentStatisticFactory(
+        university=university, year=2022, count=12, source="Clery Act, US Dept. of Education"
+    )
     cf.StudentNewspaperFactory(university=university, name="The Daily <Bugle>")
     cf.CampusGroupFactory(university=university, name="Consent Crew")
     context = selectors.campus_context(university=university, campaign=CampaignFactory(), language="en")

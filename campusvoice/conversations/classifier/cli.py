@@ -30,7 +30,9 @@ def classify_add_arguments(parser: argparse.ArgumentParser) -> None:
         "--in", dest="in_path", type=Path, required=True, help="CSV with a 'text' column, or JSONL"
     )
     parser.add_argument("--out", dest="out_path", type=Path, required=True, help="CSV to write")
-    parser.add_argument("--version", default=None, help="model version (default: the newest shipped)")
+    parser.add_argument(
+        "--model-version", dest="version", default=None, help="model version (default: the newest shipped)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -53,13 +55,17 @@ def train_add_arguments(parser: argparse.ArgumentParser) -> None:
         help="add a restricted dataset (research use only; see docs/model-card.md)",
     )
     parser.add_argument("--out", type=Path, default=ARTEFACTS_DIR, help="directory for the artefact")
-    parser.add_argument("--version", default=None, help="version to write (default: next patch version)")
+    parser.add_argument(
+        "--model-version", dest="version", default=None, help="version to write (default: next patch version)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="write even if validation F1 got worse")
 
 
 def eval_add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--version", default=None, help="model version (default: the newest shipped)")
+    parser.add_argument(
+        "--model-version", dest="version", default=None, help="model version (default: the newest shipped)"
+    )
     parser.add_argument(
         "--baseline",
         action="store_true",

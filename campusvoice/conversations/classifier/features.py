@@ -101,7 +101,9 @@ def analyse(texts: list[str], langs: list[str]) -> Analysed:
         entries.append(entry)
     word_hash = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
     char_len = np.fromiter((len(e[1]) for e in entries), dtype=np.int64, count=len(entries))
-    char_cols = np.fromiter(chain.from_iterable(e[1] for e in entries), dtype=np.int32, count=int(char_len.sum()))
+    char_cols = np.fromiter(
+        chain.from_iterable(e[1] for e in entries), dtype=np.int32, count=int(char_len.sum())
+    )
     grams = sp.csr_matrix(
         (np.ones(len(char_cols), dtype=np.float32), char_cols, np.r_[0, np.cumsum(char_len)]),
         shape=(len(vocab), CHAR_FEATURES),
@@ -147,7 +149,9 @@ def featurise(texts: list[str], langs: list[str]) -> sp.csr_matrix:
     )
     words = sp.diags(a.word_scale) @ (unigrams + bigrams)
     chars = sp.diags(a.char_scale) @ (in_doc @ a.grams)
-    lang_block = sp.csr_matrix((np.ones(n, dtype=np.float32), (np.arange(n), a.lang_cols)), shape=(n, len(LANGS)))
+    lang_block = sp.csr_matrix(
+        (np.ones(n, dtype=np.float32), (np.arange(n), a.lang_cols)), shape=(n, len(LANGS))
+    )
     return sp.hstack([words, chars, lang_block], format="csr", dtype=np.float32)
 
 

@@ -2,7 +2,8 @@
 
 Every head is a class-weighted logistic regression over the same hashed features (features.py),
 fitted only on the rows whose source knows that label; per head, the tuning slice chooses C and
-whether the features are IDF-weighted (the IDF is folded into the shipped weights). The split is fixed by a hash of each row's
+whether the features are IDF-weighted (the IDF is folded into the shipped weights), or the mean
+of all those fits. The split is fixed by a hash of each row's
 group (datasets.split_of): 'fit' trains, 'tune' picks each head's C and threshold, 'validation'
 is only ever scored, so the figures in the report are not tuned on.
 """
@@ -181,18 +182,27 @@ def train(
             intercept[j], thresholds[label], chosen_c[label] = -20.0, 1.0, "none"
             log(f"{label}: only one class in the training rows; the head never flags")
             continue
-        best = None
+        candidates = []
         for weighting, matrix, scale in (("idf", X_idf, idf), ("tf", X, None)):
             for c in c_grid:
                 head = _fit_head(matrix[rows_fit], y_fit, data.weight[rows_fit], c, seed)
                 w = head.coef_[0] * scale if scale is not None else head.coef_[0]
-                # The artefact stores float16 weights: tune on exactly what will be served.
-                w = w.astype(np.float16).astype(np.float32)
-                b = np.float32(head.intercept_[0])
-                scores = _sigmoid(X[rows_tune] @ w + b)
-                cut, objective = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
-                if best is None or objective > best[0]:
-                    best = (objective, f"{weighting} C={c}", w, b, cut)
+                candidates.append((f"{weighting} C={c}", w, float(head.intercept_[0])))
+        if len(candidates) > 1:
+            # The mean of all fitted heads is one more linear head (an average of margins), often
+            # steadier than any single one; it competes on the same tuning slice.
+            mean_w = np.mean([w for _name, w, _b in candidates], axis=0)
+            mean_b = float(np.mean([b for _name, _w, b in candidates]))
+            candidates.append(("mean of all", mean_w, mean_b))
+        best = None
+        for name, w, b in candidates:
+            # The artefact stores float16 weights: tune on exactly what will be served.
+            w = w.astype(np.float16).astype(np.float32)
+            b = np.float32(b)
+            scores = _sigmoid(X[rows_tune] @ w + b)
+            cut, objective = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
+            if best is None or objective > best[0]:
+                best = (objective, name, w, b, cut)
         objective, choice, w, b, cut = best
         coef[:, j], intercept[j], thresholds[label], chosen_c[label] = w, b, cut, choice
         elapsed = time.perf_counter() - started
@@ -210,7 +220,8 @@ def train(
     for e in examples:
         counts[e.source] = counts.get(e.source, 0) + 1
     model.meta = {
-        "datasets": sorted(counts),
+        # In loading order: duplicates across sets keep their first source, which fixes their split.
+        "datasets": list(counts),
         "rows": counts,
         "seed": seed,
         "heads": chosen_c,

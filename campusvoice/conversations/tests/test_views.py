@@ -1,9 +1,11 @@
 """The inbox pages: who may use them, what they show, and that actions are wired to services."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from campusvoice.accounts import access
 from campusvoice.accounts.models import AuditEvent, Role
@@ -371,3 +373,15 @@ def test_the_metrics_page_shows_figures(client_for):
     response = client_for(Role.MODERATOR).get(reverse("conversations:metrics"))
     assert response.status_code == 200
     assert response.context["metrics"]["posts"][0]["comments"] == 1
+
+
+def test_the_metrics_page_shows_the_last_30_days_unless_asked_for_all_time(client_for):
+    CommentFactory(created_time=timezone.now() - dt.timedelta(days=40))
+    CommentFactory()
+    client = client_for(Role.MODERATOR)
+
+    recent = client.get(reverse("conversations:metrics")).context["metrics"]["posts"]
+    everything = client.get(reverse("conversations:metrics"), {"since": ""}).context["metrics"]["posts"]
+
+    assert sum(row["comments"] for row in recent) == 1
+    assert sum(row["comments"] for row in everything) == 2

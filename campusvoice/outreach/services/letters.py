@@ -383,3 +383,20 @@ def letter_email(*, letter: Letter, by: User | None) -> LetterDelivery:
         object_id=letter.pk,
     )
     return letter_delivery_record(letter=letter, channel=LetterDelivery.Channel.EMAIL, by=by, email=email)
+
+
+def letters_contact_forget(*, contact: Contact) -> int:
+    """Remove a contact's name and address from the letters written to them (erasure).
+
+    The letters stay as a record of what the organisation sent, with the person's name replaced
+    in the text. Relationships with the contact are deleted with it (on_delete=CASCADE).
+    """
+    changed = 0
+    for letter in Letter.objects.filter(contact=contact):
+        if contact.name:
+            letter.subject = letter.subject.replace(contact.name, "[…]")
+            letter.body = letter.body.replace(contact.name, "[…]")
+        letter.recipient_name, letter.recipient_email = "", ""
+        letter.save(update_fields=["subject", "body", "recipient_name", "recipient_email", "updated_at"])
+        changed += 1
+    return changed

@@ -292,3 +292,18 @@ def test_a_letter_without_an_address_cannot_be_emailed(campus_with_figures):
     with pytest.raises(ApplicationError):
         letter_email(letter=letter, by=None)
     assert not OutgoingEmail.objects.exists()
+
+
+def test_deleting_a_contact_removes_their_name_and_address_from_letters(campus_with_figures):
+    campus, campaign, _post = campus_with_figures
+    contact = ContactFactory(university=campus, name="Dr Jordan Example", email="jordan@campus.example.edu")
+    template = LetterTemplateFactory(body="Dear {{ recipient.name }},\n\nThank you.")
+    letter = letter_render(letter=_letter(campus, campaign, contact=contact, template=template))
+    documents.letter_file(letter=letter, fmt="docx", by=None)
+    assert "Dr Jordan Example" in letter.body
+
+    contact.delete()
+
+    letter.refresh_from_db()
+    assert "Jordan" not in letter.body + letter.recipient_name and letter.recipient_email == ""
+    assert letter.deliveries.count() == 1  # the record that a letter went out stays

@@ -122,3 +122,14 @@ def test_the_board_filters_by_campus_and_stage():
     assert list(selectors.relationships_board(campaign=campaign, stage=Stage.MEETING)) == [b]
     columns = {stage: cards for stage, _label, cards in selectors.board_columns([a, b])}
     assert columns[Stage.IDENTIFIED] == [a] and columns[Stage.MEETING] == [b] and columns[Stage.PARTNER] == []
+
+
+def test_the_reminders_command_reports_overdue_steps():
+    import io
+
+    from django.core.management import call_command
+
+    RelationshipFactory(due_on=dt.date(2020, 1, 1))
+    out = io.StringIO()
+    call_command("outreach", "mark-overdue", stdout=out)
+    assert "1 overdue" in out.getvalue()
