@@ -269,6 +269,9 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # PDF rendering narrates every step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # At DEBUG urllib3 logs full URLs, and Graph API URLs carry the access token.
         "urllib3": {"level": "WARNING"},
     },

@@ -10,6 +10,7 @@ Every chart is an <svg role="img"> labelled by its <title> and <desc>; the templ
 table next to each one, so nothing is said by the picture alone.
 """
 
+import math
 from datetime import date
 from itertools import count
 
@@ -150,9 +151,10 @@ def campus_map(
     outlines: list[list[tuple[float, float]]] | None = None,
     width: int = 640,
 ) -> SafeString:
-    """Campuses at their lon/lat (equirectangular, scaled to their bounding box plus a margin).
+    """Campuses at their lon/lat, equirectangular around their mid-latitude, fitted to their extent.
 
     A dot's area grows with the share of students reached; a hollow dot means no figure yet.
+    Names are drawn only when there are few enough to read (the table beside it has them all).
     `outlines` are polygons of (lon, lat) drawn underneath, when boundary data is available.
     """
     height = int(width * 0.62)
@@ -161,13 +163,15 @@ def campus_map(
         return _svg([head, tail])
     lons = [c[1] for c in campuses]
     lats = [c[2] for c in campuses]
-    pad = 2.0
+    # Equirectangular with its standard parallel at the middle latitude: east-west distances
+    # shrink by cos(latitude), so Italy and a US state keep their shape.
+    squeeze = max(0.2, math.cos(math.radians((min(lats) + max(lats)) / 2)))
+    pad = 1.0
     west, east = min(lons) - pad, max(lons) + pad
     south, north = min(lats) - pad, max(lats) + pad
-    # Keep the aspect: widen whichever side is short so a degree is a degree both ways (at mid-latitude).
-    span_x, span_y = east - west, north - south
+    span_x, span_y = (east - west) * squeeze, north - south
     if span_x / width < span_y / height:
-        extra = span_y * width / height - span_x
+        extra = (span_y * width / height - span_x) / squeeze
         west, east = west - extra / 2, east + extra / 2
     else:
         extra = span_x * height / width - span_y
@@ -180,32 +184,36 @@ def campus_map(
     for polygon in outlines or []:
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(lon, lat) for lon, lat in polygon))
         parts.append(f'<polygon points="{points}" fill="#fff" stroke="{LINE}"/>')
-    for degree in range(int(west) - int(west) % 5, int(east) + 5, 5):
+    step = 1 if north - south < 12 else 5
+    for degree in range(math.floor(west / step) * step, math.ceil(east) + step, step):
         x, _y = xy(degree, 0)
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height}" stroke="{LINE}" stroke-dasharray="2 4"/>'
         )
-    for degree in range(int(south) - int(south) % 5, int(north) + 5, 5):
+    for degree in range(math.floor(south / step) * step, math.ceil(north) + step, step):
         _x, y = xy(0, degree)
         parts.append(
             f'<line x1="0" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="{LINE}" stroke-dasharray="2 4"/>'
         )
     largest = max((c[3] for c in campuses if c[3] is not None), default=None) or 1
+    biggest = 14 if len(campuses) <= 30 else 7
+    labelled = len(campuses) <= 20
     for name, lon, lat, share in campuses:
         x, y = xy(lon, lat)
         if share is None:
             parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="none" stroke="{MUTED}" stroke-width="1.5"/>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="none" stroke="{MUTED}" stroke-width="1.5"/>'
             )
         else:
-            radius = 5 + 13 * (share / largest) ** 0.5
+            radius = 3 + biggest * (share / largest) ** 0.5
             parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{ACCENT}" fill-opacity=".55" '
-                f'stroke="{ACCENT}"/>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{ACCENT}" fill-opacity=".5" '
+                f'stroke="{ACCENT}"><title>{escape(name)}</title></circle>'
             )
-        label = name if len(name) <= 22 else name[:21] + "…"
-        parts.append(
-            f'<text x="{x + 9:.1f}" y="{y - 7:.1f}" fill="#1b1b1f" font-size="11">{escape(label)}</text>'
-        )
+        if labelled:
+            label = name if len(name) <= 22 else name[:21] + "…"
+            parts.append(
+                f'<text x="{x + 9:.1f}" y="{y - 7:.1f}" fill="#1b1b1f" font-size="11">{escape(label)}</text>'
+            )
     parts.append(tail)
     return _svg(parts)

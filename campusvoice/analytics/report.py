@@ -27,19 +27,34 @@ class Goal:
     note: str = ""
 
 
-def map_chart(rows: list[CampusFigures]):
-    placed = [(r.name, r.longitude, r.latitude, r.reach_share.value) for r in rows if r.latitude is not None]
-    if not placed:
-        return ""
-    return charts.campus_map(
-        title=_("Target campuses and the share of students reached"),
-        desc=_(
-            "Each dot is a campus at its coordinates; a larger dot means a larger share of its students "
-            "reached. A hollow dot has no reach figure yet. %(missing)s campuses have no coordinates."
+def map_charts(rows: list[CampusFigures]) -> list:
+    """One map per country, largest first: campaigns span continents, a single frame would not."""
+    by_country: dict[str, list] = {}
+    for r in rows:
+        if r.latitude is not None:
+            by_country.setdefault(r.country or "—", []).append(
+                (r.name, r.longitude, r.latitude, r.reach_share.value)
+            )
+    missing = len(rows) - sum(len(v) for v in by_country.values())
+    maps = []
+    for country, placed in sorted(by_country.items(), key=lambda item: -len(item[1])):
+        maps.append(
+            (
+                country,
+                charts.campus_map(
+                    title=_("Target campuses in %(country)s and the share of students reached")
+                    % {"country": country},
+                    desc=_(
+                        "Each dot is a campus at its coordinates; a larger dot means a larger share of its "
+                        "students reached. A hollow dot has no reach figure yet. %(missing)s campuses have no "
+                        "coordinates."
+                    )
+                    % {"missing": missing},
+                    campuses=placed,
+                ),
+            )
         )
-        % {"missing": len(rows) - len(placed)},
-        campuses=placed,
-    )
+    return maps
 
 
 def _goals(campaign, rows: list[CampusFigures]) -> list[Goal]:
@@ -101,12 +116,36 @@ def _goals(campaign, rows: list[CampusFigures]) -> list[Goal]:
     return goals
 
 
+def _stage_columns(rows) -> list[tuple[str, str]]:
+    try:
+        from campusvoice.outreach.models import Stage
+    except ImportError:
+        return []
+    return [(stage, str(label)) for stage, label in Stage.choices]
+
+
+def _methods(sample: CampusFigures) -> list[tuple[str, str, str]]:
+    """(label, source, caveat) per figure, in general words rather than one campus's details."""
+    general = {
+        "enrollment": _("The public enrolment figure recorded for each campus, with its source and year."),
+        "reach_share": _(
+            "Reach of the campus's own ad set over the date range closest to the period (Meta's report) "
+            "÷ students enrolled."
+        ),
+        "reach": _("Reach of the campus's ad set over that range; organic post reach when no ad ran."),
+        "impressions": _("Impressions of the campus's ad set over that range."),
+        "frequency": _("Impressions ÷ reach, as Meta reports it for the ad set."),
+        "questions_answered": _("Question-flagged comments with a first reply ÷ question-flagged comments."),
+    }
+    return [(f.label, general.get(key, f.source), f.caveat) for key, f in sample.all()]
+
+
 def impact_report_context(*, campaign, period: Period, with_quotes: bool) -> dict:
     rows = selectors.campus_table(campaign=campaign, period=period)
     series = selectors.daily_series(university_id=None, campaign=campaign, period=period)
     steps = selectors.funnel(rows=rows)
     quotes = sources.quotes_for(campaign=campaign) if with_quotes else None
-    methods = rows[0].all() if rows else []
+    methods = _methods(rows[0]) if rows else []
     return {
         "campaign": campaign,
         "period": period,
@@ -133,7 +172,16 @@ def impact_report_context(*, campaign, period: Period, with_quotes: bool) -> dic
             desc=_("Reached, commented, supporter, signed, active: people at each step."),
             steps=steps,
         ),
-        "map_chart": map_chart(rows),
+        "map_charts": map_charts(rows),
+        "stage_columns": _stage_columns(rows),
+        "outreach_rows": [
+            (
+                r.name,
+                [(r.groups_by_stage.stages or {}).get(stage, 0) for stage, _label in _stage_columns(rows)],
+                r,
+            )
+            for r in rows
+        ],
         "with_quotes": with_quotes,
         "quotes": quotes,
         "themes": sources.themes_for(campaign=campaign),

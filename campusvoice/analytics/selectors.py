@@ -589,17 +589,18 @@ def campaigns_for_filter() -> QuerySet[Campaign]:
 def funnel(*, rows: list[CampusFigures]) -> list[tuple[str, int | None]]:
     """Reached → commented → supporter → signed → active, over the given campuses.
 
-    Reached is the largest single ad-set reach among them, not a sum (reach is not additive);
-    the ladder steps are people on that step or above, today.
+    Reached is shown for a single campus only (reach is not additive across campuses); the
+    ladder steps are people on that step or above, today.
     """
-    reached = max((r.reach.value for r in rows if isinstance(r.reach.value, int)), default=None)
+    # Reach is not additive: for several campuses there is no honest total, so none is drawn.
+    reached = rows[0].reach.value if len(rows) == 1 and isinstance(rows[0].reach.value, int) else None
 
     def at_or_above(step: str) -> int:
         steps = LADDER_ORDER[LADDER_ORDER.index(step) :]
         return sum(r.ladder.get(s, 0) for r in rows for s in steps)
 
     return [
-        (_("Reached (largest campus)"), reached),
+        (_("Reached"), reached),
         (_("Commented"), at_or_above(LadderStep.ENGAGED)),
         (_("Supporter"), at_or_above(LadderStep.SUPPORTER)),
         (_("Signed (confirmed)"), sum(r.signatures_confirmed.value or 0 for r in rows)),

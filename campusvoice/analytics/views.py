@@ -7,6 +7,8 @@ shown only to members who may manage outreach (the people who chose them).
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -84,7 +86,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             desc=_("Reached, commented, supporter, signed, active: people at each step."),
             steps=steps,
         ),
-        "map_chart": report.map_chart(rows),
+        "map_charts": report.map_charts(rows),
+        # One reverse() for the page, not one per campus row.
+        "analytics_base": reverse("analytics:dashboard"),
+        "query_string": "?" + urlencode(_query(campaign, period)),
     }
     return render(request, "analytics/dashboard.html", context)
 

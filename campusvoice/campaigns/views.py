@@ -205,13 +205,10 @@ def template_render(request: HttpRequest, pk: int) -> HttpResponse:
 # Items and the workflow ----------------------------------------------------------------------
 
 
-@requires("campaigns.view")
-@require_GET
-def item_detail(request: HttpRequest, pk: int, form=None) -> HttpResponse:
-    item = _item_or_404(pk)
+def _item_page(request: HttpRequest, item: ContentItem, form: forms.ItemTextForm) -> HttpResponse:
     context = {
         "item": item,
-        "form": form or forms.ItemTextForm(initial={"text": item.text}),
+        "form": form,
         "schedule_form": forms.ScheduleForm(initial={"scheduled_at": item.scheduled_at}),
         "published_form": forms.MarkPublishedForm(),
         "history": item.history.select_related("by"),
@@ -220,6 +217,13 @@ def item_detail(request: HttpRequest, pk: int, form=None) -> HttpResponse:
         "eu_message": selectors.eu_refusal_message(),
     }
     return render(request, "campaigns/item_detail.html", context)
+
+
+@requires("campaigns.view")
+@require_GET
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _item_or_404(pk)
+    return _item_page(request, item, forms.ItemTextForm(initial={"text": item.text}))
 
 
 @requires("campaigns.edit")
@@ -238,8 +242,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Text saved; it is marked as edited by hand."))
             return redirect("campaigns:item-detail", pk=item.pk)
-    request.method = "GET"
-    return item_detail(request, pk, form=form)
+    return _item_page(request, item, form)
 
 
 def _workflow(request: HttpRequest, pk: int, action) -> HttpResponse:

@@ -20,15 +20,15 @@ from campusvoice.outreach.services.letters import letter_email, letter_template_
 CAMPAIGN_SLUG = "consent-on-campus-2026"  # campusvoice/conversations/demo.py
 FEED = Path(__file__).with_name("demo_feed.xml")
 
-_FACTS_EN = """{% if campus.enrollment %}{{ campus.name }} enrols {{ campus.enrollment.total }} students ({{ campus.enrollment.source }}, {{ campus.enrollment.year }}).{% endif %}
-{% if campus.incidents %}In {{ campus.incidents.year }}, {{ campus.incidents.total }} incidents were reported on campus ({{ campus.incidents.source }}).{% endif %}
+_FACTS_EN = """{% if campus.enrollment %}{{ campus.name }} enrols {{ campus.enrollment.total }} students{% if campus.enrollment.source %} ({{ campus.enrollment.source }}){% endif %}.{% endif %}
+{% if campus.incidents %}In {{ campus.incidents.year }}, {{ campus.incidents.total }} incidents were reported on campus{% if campus.incidents.source %} ({{ campus.incidents.source }}){% endif %}.{% endif %}
 {% if students.on_topic_comments %}During the campaign {{ students.on_topic_comments }} comments from your campus were about consent and support.{% endif %}
 {% if reach.share_percent %}We estimate that our posts reached about {{ reach.share_percent }}% of your students.{% endif %}
 {% if petition %}{{ petition.confirmed_signatures }} people from {{ campus.name }} have signed “{{ petition.title }}”.{% endif %}
 {% for quote in students.quotes %}“{{ quote }}”
 {% endfor %}"""
 
-_FACTS_IT = """{% if campus.enrollment %}{{ campus.name }} conta {{ campus.enrollment.total }} iscritti ({{ campus.enrollment.source }}, {{ campus.enrollment.year }}).{% endif %}
+_FACTS_IT = """{% if campus.enrollment %}{{ campus.name }} conta {{ campus.enrollment.total }} iscritti{% if campus.enrollment.source %} ({{ campus.enrollment.source }}){% endif %}.{% endif %}
 {% if students.on_topic_comments %}Durante la campagna {{ students.on_topic_comments }} commenti dal vostro ateneo hanno parlato di consenso e sostegno.{% endif %}
 {% if reach.share_percent %}Stimiamo che i nostri post abbiano raggiunto circa il {{ reach.share_percent }}% degli studenti.{% endif %}
 {% if petition %}{{ petition.confirmed_signatures }} persone di {{ campus.name }} hanno firmato “{{ petition.title }}”.{% endif %}

@@ -99,20 +99,25 @@ def latest_reach(*, campaign: Campaign, university: University) -> ReachSnapshot
 
 
 def _incidents(university: University) -> dict | None:
-    rows = list(university.incident_statistics.order_by("-year"))
+    # On campus only: residence-hall figures are a subset of on-campus ones (Clery), never added.
+    rows = list(
+        university.incident_statistics.filter(location=IncidentStatistic.Location.ON_CAMPUS).order_by("-year")
+    )
     if not rows:
         return None
     year = rows[0].year
     latest = [r for r in rows if r.year == year]
     sources = sorted({r.source for r in latest if r.source})
-    return {
+    incidents = {
         "total": sum(r.count for r in latest),
         "year": year,
-        "source": "; ".join(sources),
         "rows": [
             {"offence": str(IncidentStatistic.Category(r.category).label), "count": r.count} for r in latest
         ],
     }
+    if sources:
+        incidents["source"] = "; ".join(sources)
+    return incidents
 
 
 def letter_context(*, letter: Letter, organisation: Organisation) -> tuple[dict, dict]:
@@ -126,11 +131,12 @@ def letter_context(*, letter: Letter, organisation: Organisation) -> tuple[dict,
     if campus_row.city:
         campus["city"] = campus_row.city
     if campus_row.enrollment_total:
-        campus["enrollment"] = {
-            "total": campus_row.enrollment_total,
-            "year": campus_row.enrollment_year,
-            "source": campus_row.enrollment_source,
-        }
+        enrollment = {"total": campus_row.enrollment_total}
+        if campus_row.enrollment_year:
+            enrollment["year"] = campus_row.enrollment_year
+        if campus_row.enrollment_source:
+            enrollment["source"] = campus_row.enrollment_source
+        campus["enrollment"] = enrollment
     incidents = _incidents(campus_row)
     if incidents:
         campus["incidents"] = incidents

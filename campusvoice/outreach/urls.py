@@ -24,4 +24,5 @@ urlpatterns = [
     path("coverage/add/", views.article_add, name="article-add"),
     path("coverage/<int:pk>/review/", views.article_review, name="article-review"),
     path("coverage/sources/", views.source_list, name="source-list"),
+    path("coverage/sources/check/", views.sources_check, name="sources-check"),
 ]

@@ -6,6 +6,7 @@ record a "view" in the audit log.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -395,3 +396,14 @@ def source_list(request: HttpRequest) -> HttpResponse:
         "outreach/source_list.html",
         {"form": form, "sources": selectors.watched_sources(), "section": "coverage"},
     )
+
+
+@requires("outreach.manage")
+@require_POST
+def sources_check(request: HttpRequest) -> HttpResponse:
+    """Check every feed and page now, in the background (the same task cron runs)."""
+    from campusvoice.outreach import tasks
+
+    transaction.on_commit(tasks.newspapers_fetch.enqueue)
+    messages.success(request, _("Checking the feeds and pages now; new articles appear for review."))
+    return redirect("outreach:source-list")

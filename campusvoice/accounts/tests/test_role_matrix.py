@@ -422,6 +422,7 @@ MATRIX.update(
             admin=REDIRECT, organiser=REDIRECT, kwargs="outreach_article", method="post"
         ),
         "outreach:source-list": only(*OUTREACH),
+        "outreach:sources-check": Row(admin=REDIRECT, organiser=REDIRECT, method="post"),
     }
 )
 

@@ -9,7 +9,7 @@ from campusvoice.analytics.models import CampusDailyStats
 from campusvoice.analytics.tests.conftest import at
 from campusvoice.analytics.tests.factories import ReachSnapshotFactory
 from campusvoice.campaigns.models import ReachSnapshot
-from campusvoice.conversations.tests.factories import PostFactory
+from campusvoice.conversations.tests.factories import CommentFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,15 @@ def test_the_table_is_empty_without_target_campuses(db):
     assert (
         selectors.campus_table(campaign=None, period=Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31))) == []
     )
+
+
+def test_a_post_for_two_campuses_counts_once_at_each(small):
+    both = PostFactory(campaign=small.campaign, published_at=at(10))
+    both.universities.add(small.alpha, small.beta)
+    CommentFactory(post=both, created_time=at(10))
+    services.analytics_refresh()
+
+    rows = _by_name(selectors.campus_table(campaign=small.campaign, period=small.period))
+
+    assert (rows["Alpha University"].posts.value, rows["Alpha University"].comments.value) == (3, 7)
+    assert (rows["Beta University"].posts.value, rows["Beta University"].comments.value) == (2, 2)

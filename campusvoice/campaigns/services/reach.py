@@ -209,6 +209,9 @@ def reach_import(
     if not rows:
         raise ReachImportError(file_name, [RowError(1, "file", _("The file is empty."))])
     columns, italian = _columns(rows[0])
+    # "Amount spent (EUR)": the export names its currency in the header.
+    found = re.search(r"\(([A-Z]{3})\)", str(rows[0][columns["spend"]])) if "spend" in columns else None
+    currency = found.group(1) if found else ""
     if "post_id" in columns:
         level, source = ReachSnapshot.Level.POST, ReachSnapshot.Source.PAGE_EXPORT
     elif "ad_name" in columns:
@@ -323,7 +326,7 @@ def reach_import(
             snapshot.is_organic = level == ReachSnapshot.Level.POST
             snapshot.reach, snapshot.impressions, snapshot.frequency = reach, impressions, frequency
             snapshot.spend = values["spend"]
-            snapshot.currency = campaign.currency if values["spend"] is not None else ""
+            snapshot.currency = (currency or campaign.currency) if values["spend"] is not None else ""
             for field_name in ("clicks", "reactions", "comments", "shares"):
                 setattr(snapshot, field_name, values[field_name])
             try:

@@ -4,7 +4,8 @@ The comments on a campaign's question posts are clustered by their words (TF-IDF
 and Italian stop words, then k-means with a fixed seed, so the same comments give the same
 themes). A theme is labelled by its top terms and counted; no theme shows a comment's text or its
 author, so organisers (who do not read the inbox) see what students talk about, not who said what.
-Comments flagged as disclosures are never clustered, nor our own replies, spam or deleted ones.
+Comments flagged as disclosures are never clustered, nor hostile, hidden, spam or deleted ones,
+nor our own replies.
 """
 
 import csv
@@ -32,7 +33,9 @@ ITALIAN_STOP_WORDS = frozenset(
 )
 # Words of three letters or more, without digits: "2026" and "ok" are not themes.
 WORDS = r"(?u)\b[^\W\d_]{3,}\b"
-STOP_WORDS = sorted(ENGLISH_STOP_WORDS | ITALIAN_STOP_WORDS)
+# Link and mention debris ("@user" is how public data sets anonymise handles).
+NOISE = frozenset({"http", "https", "www", "com", "user", "amp"})
+STOP_WORDS = sorted(ENGLISH_STOP_WORDS | ITALIAN_STOP_WORDS | NOISE)
 
 
 @dataclass
@@ -60,6 +63,9 @@ def answers_for(*, campaign: Campaign, university_id: int) -> list[str]:
             post__universities__id=university_id,
             disclosure=False,
             spam=False,
+            # Abuse is the moderators' business, not an answer: it would make themes of slurs.
+            hostile=False,
+            is_hidden=False,
             is_from_page=False,
             deleted_at__isnull=True,
         )

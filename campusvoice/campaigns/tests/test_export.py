@@ -120,3 +120,21 @@ def test_the_command_writes_the_bundle(tmp_path):
     call_command("campaigns", "export", "demo-campaign", "--out", str(out))
 
     assert "README.txt" in zipfile.ZipFile(out).namelist()
+
+
+def test_the_command_publishes_what_is_due_and_imports_reach(tmp_path, organiser):
+    import io as _io
+
+    campaign = CampaignFactory(slug="cli")
+    campaign.universities.add(UniversityFactory(name="Harvard University", short_name="Harvard"))
+    export_file = tmp_path / "ads.csv"
+    export_file.write_text(
+        "Reporting starts,Reporting ends,Ad set name,Reach\n2026-10-01,2026-10-31,Harvard,10\n"
+    )
+    out = _io.StringIO()
+
+    call_command("campaigns", "publish-due", stdout=out)
+    call_command("campaigns", "import-reach", "cli", str(export_file), stdout=out)
+
+    assert "0 items due" in out.getvalue() and "1 created" in out.getvalue()
+    assert campaign.reach_snapshots.get().reach == 10

@@ -20,7 +20,7 @@ EN = """Reporting starts,Reporting ends,Campaign name,Ad set name,Delivery statu
 
 @pytest.fixture
 def campaign():
-    campaign = CampaignFactory()
+    campaign = CampaignFactory(currency="USD")
     campaign.universities.add(
         UniversityFactory(name="Harvard University", short_name="Harvard", country="US"),
         UniversityFactory(name="Massachusetts Institute of Technology", short_name="MIT", country="US"),
@@ -43,6 +43,7 @@ def test_it_imports_an_english_ads_manager_export_per_campus(campaign, tmp_path,
     harvard = ReachSnapshot.objects.get(university__short_name="Harvard")
     assert (harvard.reach, harvard.impressions, harvard.spend) == (12345, 30100, Decimal("1234.50"))
     assert harvard.frequency == Decimal("2.44") and harvard.campaign == campaign
+    assert harvard.currency == "EUR"
     mit = ReachSnapshot.objects.get(university__short_name="MIT")
     assert mit.frequency == Decimal("2.0000")  # impressions / reach when the export leaves it out
 

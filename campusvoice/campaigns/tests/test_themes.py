@@ -42,10 +42,12 @@ def test_answers_are_grouped_into_labelled_themes_the_same_way_each_time(setup):
     assert any("office" in label for label in labels) and any("consent" in label for label in labels)
 
 
-def test_disclosures_our_replies_and_other_posts_never_enter_a_theme(setup):
+def test_disclosures_abuse_spam_our_replies_and_other_posts_never_enter_a_theme(setup):
     campaign, university, post = setup
     CommentFactory(post=post, text="Someone assaulted me in the dorm last year", disclosure=True)
     CommentFactory(post=post, text="Thanks for asking, see our pinned post", is_from_page=True)
+    CommentFactory(post=post, text="You are all idiots", hostile=True)
+    CommentFactory(post=post, text="Buy followers now", spam=True)
     other = PostFactory(campaign=campaign, is_question=False)
     other.universities.add(university)
     CommentFactory(post=other, text="Not an answer to a question")

@@ -1,6 +1,7 @@
 """Letters: templates, the batch for a campaign's campuses, quotes, rendering, deliveries."""
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,6 +21,9 @@ from campusvoice.outreach.models import Letter, LetterDelivery, LetterKind, Lett
 logger = logging.getLogger(__name__)
 
 MAX_QUOTES = 5
+# The head of a campus when the directory names nobody. Letter text in the letter's language, so
+# not through gettext: it must not depend on the interface language or on a catalogue's progress.
+OFFICE_TITLES = {"en": "President", "it": "Rettore"}
 
 # A context with every variable a template may use, for checking a template when it is saved.
 SAMPLE_CONTEXT = {
@@ -118,13 +122,16 @@ def campus_recipients(*, university: University, kinds) -> list[Recipient]:
         president = next((c for c in contacts if c.role == Contact.Role.PRESIDENT), None)
         if president is not None:
             recipients.append(_from_contact(LetterKind.PRESIDENT, president, university.name))
-        elif university.chief_admin_name or university.chief_admin_title:
+        else:
+            # The chief administrator from the directory; without one, the office itself
+            # ("The Rector"), in the campus's language.
+            fallback = OFFICE_TITLES[campus_language(university)]
             recipients.append(
                 Recipient(
                     kind=LetterKind.PRESIDENT,
                     key=f"university:{university.pk}",
                     name=university.chief_admin_name,
-                    title=university.chief_admin_title or _("President"),
+                    title=university.chief_admin_title or fallback,
                     organisation=university.name,
                 )
             )
@@ -181,6 +188,12 @@ def _pick_template(choice, language: str) -> LetterTemplate | None:
 # --- rendering ---
 
 
+def _tidy(text: str) -> str:
+    """No trailing spaces, and at most one blank line: sentences left out by {% if %} leave no gap."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def letter_render(*, letter: Letter) -> Letter:
     """Render the letter from its template and the current figures; save the text or the error.
 
@@ -208,7 +221,7 @@ def letter_render(*, letter: Letter) -> Letter:
         letter.status = Letter.Status.ERROR
         letter.error = _("The template cannot be used: %(error)s") % {"error": exc}
     else:
-        letter.subject, letter.body, letter.figures = subject[:300], body, figures
+        letter.subject, letter.body, letter.figures = subject[:300], _tidy(body), figures
         letter.status, letter.error, letter.rendered_at = Letter.Status.DRAFT, "", timezone.now()
     letter.error = letter.error[:500]
     letter.save()

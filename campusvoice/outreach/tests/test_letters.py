@@ -307,3 +307,34 @@ def test_deleting_a_contact_removes_their_name_and_address_from_letters(campus_w
     letter.refresh_from_db()
     assert "Jordan" not in letter.body + letter.recipient_name and letter.recipient_email == ""
     assert letter.deliveries.count() == 1  # the record that a letter went out stays
+
+
+def test_without_a_known_head_the_letter_goes_to_the_office():
+    campaign = CampaignFactory()
+    campaign.universities.set([UniversityFactory(country="US"), UniversityFactory(country="IT")])
+
+    letters_prepare(
+        campaign=campaign, template_by_kind={LetterKind.PRESIDENT: LetterTemplateFactory()}, by=None
+    )
+
+    titles = dict(Letter.objects.values_list("university__country", "recipient_title"))
+    assert titles == {"US": "President", "IT": "Rettore"}
+    assert set(Letter.objects.values_list("recipient_name", flat=True)) == {""}
+
+
+def test_incidents_count_on_campus_figures_of_the_latest_year_only(campus_with_figures):
+    campus, campaign, _post = campus_with_figures
+    IncidentStatisticFactory(university=campus, year=2023, location="residence_hall", count=3)  # a subset
+    IncidentStatisticFactory(university=campus, year=2022, count=9)
+    template = LetterTemplateFactory(body="{{ campus.incidents.total }} in {{ campus.incidents.year }}")
+
+    letter = letter_render(letter=_letter(campus, campaign, template=template))
+
+    assert letter.body == "4 in 2023"
+
+
+def test_sentences_left_out_leave_no_gap(campus_with_figures):
+    campus, campaign, _post = campus_with_figures
+    template = LetterTemplateFactory(body="Hello   \n\n{% if nothing %}x{% endif %}\n\n\nBye")
+
+    assert letter_render(letter=_letter(campus, campaign, template=template)).body == "Hello\n\nBye"

@@ -122,3 +122,14 @@ def test_an_organiser_adds_an_article_by_hand(client_for):
         reverse("outreach:article-add"), {"url": "https://paper.example.edu/a", "title": "Consent week recap"}
     )
     assert response.status_code == 302 and Article.objects.get().title == "Consent week recap"
+
+
+def test_check_now_runs_the_newspaper_task(client_for, django_capture_on_commit_callbacks):
+    from campusvoice.outreach.models import WatchedSource
+
+    WatchedSource.objects.create(url="http://10.0.0.1/feed.xml")
+    client = client_for(Role.ORGANISER)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("outreach:sources-check"))
+    assert response.status_code == 302
+    assert WatchedSource.objects.get().last_status == "refused"
