@@ -12,6 +12,15 @@ from campusvoice.accounts.models import Role, User
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """A test that renders Italian must not leave Italian active for the next one."""
+    from django.utils import translation
+
+    yield
+    translation.activate("en")
+
+
 def _member(role: str, email: str) -> User:
     return User.objects.create_user(email, PASSWORD, role=role, is_superuser=role == Role.ADMIN)
 

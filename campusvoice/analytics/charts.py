@@ -14,9 +14,12 @@ import math
 from datetime import date
 from itertools import count
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+from campusvoice.analytics.figures import fast_number
 
 ACCENT = "#5b2a86"
 MUTED = "#4a4a55"
@@ -51,11 +54,14 @@ def _nice_max(value: float) -> float:
 
 
 def _fmt(value: float, percent: bool) -> str:
+    # The same rounding as the tables beside the charts (figures.fast_number rounds; Django's
+    # number_format cuts 66.67 to 66.6).
+    language = get_language()
     if percent:
-        return f"{number_format(value * 100, 1)} %"
+        return f"{fast_number(value * 100, 1, False, language)} %"
     if value != int(value):
-        return number_format(value, 1)
-    return number_format(int(value), 0, force_grouping=True)
+        return fast_number(value, 1, False, language)
+    return fast_number(int(value), 0, True, language)
 
 
 def time_series(*, title: str, desc: str, points: list[tuple[date, float]], width: int = 640) -> SafeString:
@@ -64,7 +70,8 @@ def time_series(*, title: str, desc: str, points: list[tuple[date, float]], widt
     head, tail = _open(width, height, title, desc)
     if not points:
         return _svg([head, tail])
-    top_value = _nice_max(max(v for _d, v in points))
+    # At least 4 so the four gridlines of a small count fall on whole numbers.
+    top_value = max(4, _nice_max(max(v for _d, v in points)))
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [head]
     for i in range(5):

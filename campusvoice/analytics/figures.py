@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.utils import timezone
-from django.utils.formats import get_format, number_format
+from django.utils.formats import get_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -28,9 +28,10 @@ def _separators(language: str | None) -> tuple[str, str]:
 
 
 def fast_number(value: float, decimals: int, grouped: bool, language: str | None) -> str:
-    """number_format's result for our two languages, without its per-call settings lookups.
+    """A number in the reader's separators, rounded (number_format cuts 66.67 to 66.6).
 
-    A 200-campus table formats about 2,000 numbers per page; number_format costs 0.2 ms each.
+    Also cheaper: a 200-campus table formats about 2,000 numbers per page; number_format looks its
+    settings up on every call (0.2 ms each).
     """
     thousands, point = _separators(language)
     text = f"{value:,.{decimals}f}" if grouped else f"{value:.{decimals}f}"
@@ -39,10 +40,10 @@ def fast_number(value: float, decimals: int, grouped: bool, language: str | None
 
 def _minutes_display(minutes: float) -> str:
     if minutes < 90:
-        return _("%(n)s min") % {"n": number_format(round(minutes), 0, force_grouping=True)}
+        return _("%(n)s min") % {"n": fast_number(round(minutes), 0, True, get_language())}
     if minutes < 48 * 60:
-        return _("%(n)s h") % {"n": number_format(minutes / 60, 1)}
-    return _("%(n)s days") % {"n": number_format(minutes / 1440, 1)}
+        return _("%(n)s h") % {"n": fast_number(minutes / 60, 1, False, get_language())}
+    return _("%(n)s days") % {"n": fast_number(minutes / 1440, 1, False, get_language())}
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from campusvoice.analytics import charts, selectors, sources
-from campusvoice.analytics.figures import CampusFigures, Period
+from campusvoice.analytics.figures import CampusFigures, Period, fast_number
 
 ENGAGED_STAGES = ("replied", "meeting", "partner")
 
@@ -82,7 +83,7 @@ def _goals(campaign, rows: list[CampusFigures]) -> list[Goal]:
             Goal(
                 _("Comments per post"),
                 number_format(campaign.goal_comments_per_post, 0),
-                number_format(rate, 1) if rate is not None else "—",
+                fast_number(rate, 1, False, get_language()) if rate is not None else "—",
                 rate is not None and rate >= campaign.goal_comments_per_post,
             )
         )

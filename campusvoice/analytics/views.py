@@ -135,11 +135,14 @@ def compare(request: HttpRequest) -> HttpResponse:
         if rows:
             label = getattr(rows[0], name).label
             charts_by_figure.append(
-                charts.bar_chart(
-                    title=label,
-                    desc=_("%(figure)s for the campuses chosen.") % {"figure": label},
-                    items=[(r.name, getattr(r, name).value) for r in rows],
-                    percent=getattr(rows[0], name).kind == "percent",
+                (
+                    label,
+                    charts.bar_chart(
+                        title=label,
+                        desc=_("%(figure)s for the campuses chosen.") % {"figure": label},
+                        items=[(r.name, getattr(r, name).value) for r in rows],
+                        percent=getattr(rows[0], name).kind == "percent",
+                    ),
                 )
             )
     context = {

@@ -129,11 +129,33 @@ def analyse(texts: list[str], langs: list[str]) -> Analysed:
     )
 
 
-def featurise(texts: list[str], langs: list[str]) -> sp.csr_matrix:
+def _idf_scales(a: Analysed, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per comment, 1/sqrt(sum of count * idf^2) over the word block and over the character block.
+
+    For binary rows this is the L2 norm of the idf-weighted row, as in TF-IDF; counted per token
+    occurrence, so that ``margins`` can compute it per vocabulary item.
+    """
+    idf2_words = idf[:WORD_FEATURES].astype(np.float64) ** 2
+    idf2_chars = idf[WORD_FEATURES : WORD_FEATURES + CHAR_FEATURES].astype(np.float64) ** 2
+    per_token_word = idf2_words[a.word_cols]
+    per_token_char = a.grams @ idf2_chars
+    n = a.n
+    owner = np.repeat(np.arange(n), a.lengths)
+    bigram_owner = np.repeat(np.arange(n), a.bigram_lengths)
+    word_sq = np.bincount(owner, weights=per_token_word[a.ids], minlength=n) + np.bincount(
+        bigram_owner, weights=idf2_words[a.bigram_cols], minlength=n
+    )
+    char_sq = np.bincount(owner, weights=per_token_char[a.ids], minlength=n)
+    return _inverse_sqrt(word_sq), _inverse_sqrt(char_sq)
+
+
+def featurise(texts: list[str], langs: list[str], idf: np.ndarray | None = None) -> sp.csr_matrix:
     """The full (comments x N_FEATURES) matrix, for training.
 
     Word block: unigram and bigram counts over sqrt(their number); character block: n-gram counts
-    over sqrt(their number); then a one-hot language. ``margins`` computes the same linear function
+    over sqrt(their number); then a one-hot language. With ``idf`` (one weight per column, learnt
+    from the training rows), each count is multiplied by its column's idf and each block is
+    normalised as in TF-IDF (see ``_idf_scales``). ``margins`` computes the same linear function
     without building this matrix.
     """
     a = analyse(texts, langs)
@@ -147,8 +169,15 @@ def featurise(texts: list[str], langs: list[str]) -> sp.csr_matrix:
         (np.ones(len(a.bigram_cols), dtype=np.float32), a.bigram_cols, np.r_[0, np.cumsum(a.bigram_lengths)]),
         shape=(n, WORD_FEATURES),
     )
-    words = sp.diags(a.word_scale) @ (unigrams + bigrams)
-    chars = sp.diags(a.char_scale) @ (in_doc @ a.grams)
+    words = unigrams + bigrams
+    chars = in_doc @ a.grams
+    if idf is None:
+        words = sp.diags(a.word_scale) @ words
+        chars = sp.diags(a.char_scale) @ chars
+    else:
+        word_scale, char_scale = _idf_scales(a, idf)
+        words = sp.diags(word_scale) @ words @ sp.diags(idf[:WORD_FEATURES])
+        chars = sp.diags(char_scale) @ chars @ sp.diags(idf[WORD_FEATURES : WORD_FEATURES + CHAR_FEATURES])
     lang_block = sp.csr_matrix(
         (np.ones(n, dtype=np.float32), (np.arange(n), a.lang_cols)), shape=(n, len(LANGS))
     )
@@ -165,9 +194,20 @@ def _sum_by_row(per_item: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray
     return out
 
 
-def margins(texts: list[str], langs: list[str], coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-    """featurise(texts, langs) @ coef + intercept, computed per vocabulary item instead of per n-gram."""
+def margins(
+    texts: list[str],
+    langs: list[str],
+    coef: np.ndarray,
+    intercept: np.ndarray,
+    idf: np.ndarray | None = None,
+) -> np.ndarray:
+    """featurise(texts, langs, idf) @ coef + intercept, computed per vocabulary item, not per n-gram.
+
+    With ``idf``, ``coef`` must already be multiplied by it (``TriageClassifier`` does that once at
+    load time): only the per-comment normalisation is left to compute here.
+    """
     a = analyse(texts, langs)
+    word_scale, char_scale = (a.word_scale, a.char_scale) if idf is None else _idf_scales(a, idf)
     w_words = coef[:WORD_FEATURES]
     w_chars = coef[WORD_FEATURES : WORD_FEATURES + CHAR_FEATURES]
     w_langs = coef[WORD_FEATURES + CHAR_FEATURES :]
@@ -177,4 +217,4 @@ def margins(texts: list[str], langs: list[str], coef: np.ndarray, intercept: np.
         w_words[a.bigram_cols], a.bigram_lengths, a.n
     )
     chars = _sum_by_row(per_token_char[a.ids], a.lengths, a.n)
-    return words * a.word_scale[:, None] + chars * a.char_scale[:, None] + w_langs[a.lang_cols] + intercept
+    return words * word_scale[:, None] + chars * char_scale[:, None] + w_langs[a.lang_cols] + intercept

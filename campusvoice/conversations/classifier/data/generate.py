@@ -831,6 +831,169 @@ for _base, _more in ((EN, EN_MORE), (IT, IT_MORE)):
     for _kind, _texts in _more.items():
         _base[_kind] = _base[_kind] + _texts
 
+# A third round of cores (triage-1.1.0), written for the slices that stayed weak: Italian supportive
+# comments (the model had few and scored them low), more Italian and English disclosures in other
+# registers (slang, typos, emoji, a man's account, a family member's), replies that comfort a
+# survivor in the second person and news-like statements about assault: both are on topic but
+# nobody's own account, so they teach the disclosure head what it is not. They get their own
+# generator seed, so the rows of the first two rounds stay exactly as they were.
+EN_THIRD = {
+    "supportive": [
+        "I believe you. Sending you so much love ❤️",
+        "So proud of everyone who showed up to the vigil tonight",
+        "Shared to my story! Everyone at {uni} needs to see this",
+        "As the dad of a freshman, thank you for doing this.",
+        "Signed. My whole lab signed too.",
+        "I'm so sorry that happened to you. You did nothing wrong and we're here for you.",
+        "this thread gives me hope honestly",
+        "Men, this is on us too. Show up on Thursday.",
+        "Thank you for posting the hotline numbers, saved.",
+        "Amazing turnout at the march!! 💜💜",
+        "Our student government fully backs this campaign.",
+        "You're not alone. It was never your fault.",
+        "Keep fighting, the administration has to listen eventually",
+        "Just did the bystander training, 10/10 recommend",
+        "Love this so much, sharing w my sorority",
+        "ty for making this space, it matters more than u know",
+        "Huge respect to the survivors who spoke at the rally",
+        "Printing these flyers for our dorm floor rn",
+        "I'm a TA and I'll share the resources with my sections.",
+        "Proud alum here, donating today.",
+    ],
+    "disclosure": [
+        "Me too. Sophomore year, someone I trusted. I never reported it.",
+        "I was harassed by my supervisor at my campus job for a whole semester and thought I had to take it.",
+        "a guy in my stats class keeps sending me explicit pics even after I blocked him twice",
+        "It happened to me at a frat party in 2019. I still can't walk past that house.",
+        "My best friend told me her RA assaulted her. I went with her to report it and they did nothing.",
+        "He kept saying I wanted it. I didn't. It took me years to call it what it was.",
+        "Someone grabbed me from behind on the walk back from the library. I screamed and he ran.",
+        "I'm a guy and I was assaulted too. People don't think it happens to us.",
+        "My prof told me I'd get a better grade if I was 'nicer' to him. I dropped the class.",
+        "i woke up in a stranger's dorm with no memory. i was 18.",
+        "My first week of college a senior pinned me against a wall at a party and kissed me while I tried to push him off.",
+        "I was stalked by a classmate for months, he'd show up outside every lecture.",
+        "My roommate came home shaking, a guy at the club wouldn't stop touching her.",
+        "I reported him to Title IX and then had to sit next to him in lab for the rest of the year 🙃",
+        "still have his texts from that night. never showed anyone.",
+    ],
+    "neutral": [
+        "Saw on the news that a student was assaulted near campus last night, so sad.",
+        "Most survivors take years to talk about it, and that's okay.",
+        "The training covers what to do if a friend tells you they were assaulted.",
+        "The verdict in the Stanford case came out today.",
+        "The play this weekend is about a woman who reports her professor.",
+        "The survey asks whether you have ever witnessed harassment on campus.",
+        "If someone is too drunk to consent, it's assault. That's the law.",
+        "New podcast episode: a lawyer who represents harassment victims.",
+        "The article says harassment in grad school is badly underreported.",
+        "Our book club is reading Know My Name this month.",
+    ],
+}
+
+IT_THIRD = {
+    "supportive": [
+        "Ti credo. E non sei sola ❤️",
+        "Un abbraccio fortissimo a chi ha avuto il coraggio di scrivere qui",
+        "grazie ragazze, davvero. servono queste cose",
+        "Condiviso nelle storie 💪",
+        "Io ci sarò al presidio di giovedì, portiamo più gente possibile!",
+        "Complimenti per il lavoro che state facendo, da ex studentessa vi dico grazie",
+        "Finalmente! Era ora che qualcuno lo dicesse ad alta voce",
+        "Forza ragazze, siete fantastiche 💜💜💜",
+        "Ho firmato anche io e l'ho mandata nel gruppo del corso",
+        "Grazie per quello che fate, senza di voi molte di noi non saprebbero a chi rivolgersi",
+        "Da papà di una matricola: grazie. Sapere che esiste questo gruppo mi tranquillizza.",
+        "Vi seguo da un anno e ogni post mi insegna qualcosa",
+        "Tutto il mio sostegno 🙌",
+        "brave brave brave",
+        "Come rappresentante degli studenti porterò la vostra proposta in consiglio di dipartimento.",
+        "Sono un ragazzo e penso che dobbiamo essere i primi a parlarne tra di noi. Grazie per lo spazio.",
+        "Lo stampo e lo appendo in bacheca in dipartimento",
+        "Mi dispiace tantissimo per quello che hai passato. Hai fatto bene a parlarne, ti crediamo.",
+        "Che bel messaggio, mi ha commossa",
+        "Iniziative così dovrebbero esserci in ogni università d'Italia",
+        "La mia associazione è con voi, scriveteci se vi serve una sala per gli incontri",
+        "Grazieee ❤️ condivido subito",
+        "Ci vuole coraggio a fare queste campagne, avanti così!",
+        "Stiamo tutte dalla stessa parte. Sorelle, non siete sole.",
+        "Brava a chi ha scritto il post, parole giuste",
+        "Al laboratorio di ieri c'erano un sacco di ragazzi, bellissimo vederlo",
+        "Vi mando un abbraccio da Bologna, stessa lotta!",
+        "Ho fatto la formazione per testimoni attivi e ora so cosa fare se vedo qualcosa. Consigliatissima.",
+        "firmata!! forza",
+        "Tutte le matricole dovrebbero leggere questo post, lo giro al gruppo whatsapp",
+        "Non è colpa tua. Mai. Ti siamo vicine.",
+        "Il collettivo di lettere sostiene la campagna, contate su di noi per il volantinaggio",
+        "Grazie per aver messo i numeri utili, post salvato",
+        "Vi ammiro tantissimo, continuate così 👏👏",
+        "Il rettore deve ascoltarvi. Firmato e condiviso.",
+        "Sono fiero della mia università quando vedo iniziative del genere",
+        "Bellissimo il murale della campagna, complimenti a chi l'ha dipinto",
+        "Anche noi del coro aderiamo 🎶",
+        "Rispetto enorme per chi trova la forza di raccontare",
+        "Giusto così. Il consenso è la base di tutto.",
+        "Daje ragazze! 💪",
+        "grazie x tutto quello ke fate",
+        "Sono una prof e userò i vostri materiali a lezione, grazie",
+        "Ci vediamo sabato in piazza, tutte insieme!",
+    ],
+    "disclosure": [
+        "Anche a me. Avevo 20 anni, era un amico del mio ragazzo. Non l'ho mai detto a nessuno.",
+        "Sono stata molestata da un docente durante un orale, diceva che ero troppo carina per fare ingegneria e mi toccava la mano.",
+        "mi è successo a una festa in una casa di studenti, mi sono svegliata e non ricordavo niente",
+        "Il mio coinquilino entrava in bagno mentre facevo la doccia. Ho cambiato casa a metà anno.",
+        "Sono stata seguita fino al portone da un tizio in bici, ora torno a casa solo in compagnia",
+        "Un compagno di corso ha messo una mia foto nel gruppo dei ragazzi con commenti schifosi. L'ho scoperto per caso.",
+        "Quando l'ho detto in segreteria mi hanno guardata come se stessi esagerando.",
+        "Ero in Erasmus e il mio tutor mi scriveva alle 2 di notte. Non sapevo a chi dirlo.",
+        "Io ho denunciato. Ci sono voluti due anni e mi sono sentita sola tutto il tempo.",
+        "Sul treno da pendolare un uomo si è seduto accanto a me e ha iniziato a toccarmi la gamba. Nessuno ha detto niente.",
+        "è capitato anche a me con il mio ex. Per anni ho pensato fosse colpa mia.",
+        "Al tirocinio il medico strutturato mi chiamava bambolina e mi metteva le mani sui fianchi.",
+        "ho 22 anni e ancora oggi quando vedo quel ragazzo in facoltà mi tremano le gambe",
+        "Mi ha baciata con la forza davanti a tutti e gli altri ridevano, dicevano che era uno scherzo.",
+        "Mio fratello è stato molestato dall'allenatore della squadra universitaria e non ne parla con nessuno.",
+        "A una cena di dipartimento un professore mi ha infilato la mano sotto la gonna. Avevo 23 anni.",
+        "Sono un ragazzo e anche io ho subito una violenza. Nessuno dice mai che succede anche a noi.",
+        "Il mio ragazzo di allora mi controllava il telefono e mi costringeva ad avere rapporti. L'ho capito solo dopo.",
+        "Ho visto con i miei occhi un ragazzo mettere qualcosa nel bicchiere di una mia compagna. L'ho portata via io.",
+        "Dopo che ho rifiutato un ragazzo del mio corso mi hanno scritto cose orribili sotto le foto per settimane.",
+        "Mi ha stuprata il ragazzo con cui uscivo. Nessuno lo sa, lo scrivo qui per la prima volta.",
+        "Ogni volta che andavo a ricevimento chiudeva la porta e si sedeva vicinissimo. Ho cambiato relatore.",
+        "Sono stata toccata in ascensore in residenza da uno che non conoscevo 😔",
+        "La mia compagna di stanza è tornata a casa in lacrime, un ragazzo l'aveva bloccata contro il muro in discoteca.",
+        "mi è successo l'anno scorso in biblioteca, uno si era messo a fotografarmi sotto il tavolo",
+        "Quella sera avevo bevuto e lui lo sapeva. Per anni mi sono data la colpa.",
+        "Anche io sono stata molestata in stage, dal mio responsabile. Mi ha detto che se parlavo non mi avrebbero assunta.",
+        "A 19 anni un ragazzo più grande della residenza mi ha violentata. Oggi ne ho 30 e finalmente riesco a dirlo.",
+        "Mi mandava vocali a sfondo sessuale ogni notte, anche dopo che l'avevo bloccato ovunque.",
+        "è successo a me e alla mia amica alla festa delle matricole, due tizi ci hanno messo le mani addosso",
+        "Sul bus notturno un uomo si è masturbato guardandomi. L'ho detto all'autista e non ha fatto niente.",
+        "Sono stata palpeggiata al concerto dell'università e la security ha detto che non poteva fare nulla",
+        "Il mio prof di dottorato mi ha proposto di parlare della tesi a casa sua. Quando ho detto di no mi ha tolto il progetto.",
+        "Ho ancora gli screenshot. Non ho mai avuto il coraggio di mandarli a nessuno.",
+        "non riesco a scriverlo tutto, ma ci sono passata anche io. al secondo anno.",
+    ],
+    "neutral": [
+        "Ieri al tg parlavano di una studentessa aggredita a Milano, che tristezza.",
+        "Secondo l'indagine molte studentesse non denunciano per paura di non essere credute.",
+        "Nel film del cineforum la protagonista subisce una violenza, se ne parla nel dibattito dopo.",
+        "È uscita oggi la sentenza sul caso dello stupro di gruppo.",
+        "Molte vittime di molestie impiegano anni prima di raccontarlo, ed è normale.",
+        "Il corso spiega cosa fare se un'amica ti racconta di aver subito violenza.",
+        "Un articolo sul giornale d'ateneo parla delle molestie durante i tirocini.",
+        "Nel questionario si chiede se si è mai stati testimoni di molestie.",
+        "La ricercatrice presenterà i dati sulle molestie nei dottorati italiani.",
+        "Il libro racconta la storia di una donna che denuncia il suo professore.",
+        "Lo spettacolo di stasera parla di violenza nelle relazioni.",
+        "In Spagna la legge sul consenso si chiama 'solo sì è sì'.",
+        "Nel podcast di questa settimana un'avvocata racconta come segue i casi di molestie.",
+        "Se una persona è ubriaca non può dare il consenso, lo dice anche la legge.",
+        "La campagna raccoglie testimonianze anonime, non serve fare nomi.",
+    ],
+}
+
 EN_PREFIXES = ["", "", "", "@CampusVoice ", "Honestly ", "Hi, ", "Ok so ", "@Jess ", "Hey "]
 IT_PREFIXES = ["", "", "", "@CampusVoice ", "Sinceramente ", "Ciao, ", "Allora ", "@Giulia ", "Ehi "]
 SUFFIXES_EN = ["", "", "", " 🙏", " 😔", " 💜", "!!", " #NotOnMyCampus", " #MeToo", " ...", " 😡", " lol"]
@@ -849,6 +1012,7 @@ SUFFIXES_IT = [
     " ahah",
 ]
 # Suffixes that would change a row's meaning for its kind.
+LAUGHS = {" lol", " ahah"}
 NEUTRAL_ONLY = {" #NotOnMyCampus", " #MeToo", " #BastaViolenza", " #NonUnaDiMeno", " lol", " ahah", " 😡"}
 
 
@@ -863,6 +1027,8 @@ def variants(core: str, *, lang: str, kind: str, rng: random.Random, n: int) -> 
             suffix = rng.choice(suffixes)
             if suffix in NEUTRAL_ONLY and kind in ("spam", "offtopic", "offtopic_question"):
                 suffix = ""
+            if suffix in LAUGHS and kind.startswith("disclosure"):
+                suffix = ""  # nobody ends an account of an assault with "lol"
             if rng.random() < 0.3 and text[-1] in ".!?" and kind not in ("spam",):
                 text = text[:-1]
             if rng.random() < 0.25:
@@ -875,12 +1041,15 @@ def variants(core: str, *, lang: str, kind: str, rng: random.Random, n: int) -> 
     return out
 
 
-def build(lang: str, cores: dict[str, list[str]]) -> list[dict[str, str]]:
-    rng = random.Random(f"campusvoice-own-{lang}")
+def build(
+    lang: str, cores: dict[str, list[str]], *, seed: str = "", first: dict[str, int] | None = None
+) -> list[dict[str, str]]:
+    """Variants of every core; ``first`` numbers a later round's cores after the earlier ones."""
+    rng = random.Random(f"campusvoice-own-{lang}{seed}")
     rows: list[dict[str, str]] = []
     for kind, texts in cores.items():
         flags = KINDS[kind]
-        for i, core in enumerate(texts):
+        for i, core in enumerate(texts, start=(first or {}).get(kind, 0)):
             for text in variants(core, lang=lang, kind=kind, rng=rng, n=5):
                 row = {"text": text, "lang": lang, "group": f"{lang}-{kind}-{i:03d}", "kind": kind}
                 row.update({label: str(v) for label, v in zip(LABELS, flags, strict=True)})
@@ -1287,8 +1456,9 @@ def composed(lang: str) -> list[dict[str, str]]:
 
 
 def main() -> None:
-    for lang, cores in (("en", EN), ("it", IT)):
-        rows = build(lang, cores) + composed(lang)
+    for lang, cores, third in (("en", EN, EN_THIRD), ("it", IT, IT_THIRD)):
+        first = {kind: len(texts) for kind, texts in cores.items()}
+        rows = build(lang, cores) + composed(lang) + build(lang, third, seed="-round3", first=first)
         path = HERE / f"own_{lang}.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=["text", "lang", "group", "kind", *LABELS])
