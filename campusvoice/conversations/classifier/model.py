@@ -1,7 +1,8 @@
 """The shipped triage model: load it, classify comments, rank them for the inbox.
 
-An artefact is two files in artefacts/: ``triage-<version>.npz`` (the weight matrix as float16 and
-the intercepts; read with ``allow_pickle=False``, so loading runs no code) and
+An artefact is two files in artefacts/: ``triage-<version>.npz`` (the weight matrix as float16, the
+intercepts and, from 1.1.0, the features' idf; read with ``allow_pickle=False``, so loading runs no
+code) and
 ``triage-<version>.json`` (labels, thresholds, datasets, validation report).
 """
 
@@ -41,6 +42,8 @@ class TriageClassifier:
     thresholds: dict[str, float]
     labels: tuple[str, ...] = LABELS
     meta: dict = field(default_factory=dict)
+    # Per-column idf (TF-IDF features, from 1.1.0; ``coef`` already includes it); None: 1.0.x features.
+    idf: np.ndarray | None = None
 
     def scores(self, texts: list[str], langs: list[str] | None = None) -> tuple[list[str], np.ndarray]:
         """Detected languages and a (len(texts), n_labels) array of probabilities."""
@@ -48,7 +51,7 @@ class TriageClassifier:
             langs = detect_languages(texts)
         if not texts:
             return langs, np.zeros((0, len(self.labels)), dtype=np.float32)
-        values = margins(texts, langs, self.coef, self.intercept)
+        values = margins(texts, langs, self.coef, self.intercept, self.idf)
         return langs, (1.0 / (1.0 + np.exp(-values))).astype(np.float32)
 
     def classify(self, texts: list[str]) -> list[Triage]:
@@ -70,9 +73,10 @@ class TriageClassifier:
     def save(self, directory: Path = ARTEFACTS_DIR) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         npz, meta_path = artefact_paths(self.version, directory)
-        np.savez_compressed(
-            npz, coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32)
-        )
+        arrays = {"coef": self.coef.astype(np.float16), "intercept": self.intercept.astype(np.float32)}
+        if self.idf is not None:
+            arrays["idf"] = self.idf.astype(np.float16)
+        np.savez_compressed(npz, **arrays)
         meta = {
             **self.meta,
             "version": self.version,
@@ -109,6 +113,7 @@ def load_classifier(version: str | None = None, *, directory: Path = ARTEFACTS_D
     with np.load(npz, allow_pickle=False) as arrays:
         coef = arrays["coef"].astype(np.float32)
         intercept = arrays["intercept"].astype(np.float32)
+        idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
     if coef.shape != (N_FEATURES, len(meta["labels"])):
         raise ModelNotFound(f"{npz} has shape {coef.shape}; this code expects ({N_FEATURES}, n_labels)")
     return TriageClassifier(
@@ -118,6 +123,7 @@ def load_classifier(version: str | None = None, *, directory: Path = ARTEFACTS_D
         thresholds={k: float(v) for k, v in meta["thresholds"].items()},
         labels=tuple(meta["labels"]),
         meta=meta,
+        idf=idf,
     )
 
 

@@ -187,13 +187,19 @@ def train(
     examples = list(examples) + list(extra_examples or [])
     data = prepare(examples)
     log(f"{len(examples)} examples, languages detected in {time.perf_counter() - started:.1f}s")
-    X = featurise(data.texts, data.langs)
     fit, tune, val = (data.split == name for name in ("fit", "tune", "validation"))
-    # Inverse document frequency from the fitting rows, as in TF-IDF: the heads train on X * idf
-    # and the shipped weights are multiplied by idf, so serving needs no extra step.
-    df = np.bincount(X[fit].indices, minlength=X.shape[1])
-    idf = (np.log((1.0 + fit.sum()) / (1.0 + df)) + 1.0).astype(np.float32)
-    X_idf = X @ sp.diags(idf)
+    # Inverse document frequency from the fitting rows, as in TF-IDF, rounded as the artefact stores
+    # it. The heads train on idf-weighted, per-block normalised rows (X); the shipped weights are
+    # multiplied by idf, so serving only computes each comment's normalisation (features.margins),
+    # and X_served (X without the idf factor) times the shipped weights is what serving computes.
+    rows = np.flatnonzero(fit)
+    plain = featurise([data.texts[i] for i in rows], [data.langs[i] for i in rows])
+    df = np.bincount(plain.indices, minlength=plain.shape[1])
+    idf = (np.log((1.0 + fit.sum()) / (1.0 + df)) + 1.0).astype(np.float16).astype(np.float32)
+    idf[LANG_COLUMN:] = 1.0
+    del plain
+    X = featurise(data.texts, data.langs, idf)
+    X_served = X @ sp.diags(1.0 / idf)
     campus = np.array([e.source.startswith("own") for e in examples])
     n_features = X.shape[1]
     coef = np.zeros((n_features, len(LABELS)), dtype=np.float32)
@@ -212,11 +218,9 @@ def train(
             log(f"{label}: only one class in the training rows; the head never flags")
             continue
         candidates = []
-        for weighting, matrix, scale in (("idf", X_idf, idf), ("tf", X, None)):
-            for c in c_grid:
-                head = _fit_head(matrix[rows_fit], y_fit, data.weight[rows_fit], c, seed)
-                w = head.coef_[0] * scale if scale is not None else head.coef_[0]
-                candidates.append((f"{weighting} C={c}", w, float(head.intercept_[0])))
+        for c in c_grid:
+            head = _fit_head(X[rows_fit], y_fit, data.weight[rows_fit], c, seed)
+            candidates.append((f"tf-idf C={c}", head.coef_[0] * idf, float(head.intercept_[0])))
         if len(candidates) > 1:
             # The mean of all fitted heads is one more linear head (an average of margins), often
             # steadier than any single one; it competes on the same tuning slice.
@@ -228,14 +232,14 @@ def train(
             # The artefact stores float16 weights: tune on exactly what will be served.
             w = w.astype(np.float16).astype(np.float32)
             b = np.float32(b)
-            scores = _sigmoid(X[rows_tune] @ w + b)
+            scores = _sigmoid(X_served[rows_tune] @ w + b)
             cut, objective = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
             if best is None or objective > best[0]:
                 best = (objective, name, w, b, cut)
         objective, choice, w, b, cut = best
         # Per-language thresholds, folded into the language columns: one served threshold per label.
         cuts = language_cuts(
-            label, data.y[rows_tune, j], X[rows_tune] @ w + b, campus[rows_tune], langs[rows_tune]
+            label, data.y[rows_tune, j], X_served[rows_tune] @ w + b, campus[rows_tune], langs[rows_tune]
         )
         for lang, lang_cut in cuts.items():
             col = LANG_COLUMN + LANGS.index(lang)
@@ -244,8 +248,8 @@ def train(
         coef[:, j], intercept[j], thresholds[label], chosen_c[label] = w, b, cut, choice
         elapsed = time.perf_counter() - started
         log(f"{label}: {choice} threshold={cut:.3f} tune objective={objective:.3f} ({elapsed:.0f}s)")
-    model = TriageClassifier(version=version, coef=coef, intercept=intercept, thresholds=thresholds)
-    probs = _sigmoid(X[val] @ coef + intercept)
+    model = TriageClassifier(version=version, coef=coef, intercept=intercept, thresholds=thresholds, idf=idf)
+    probs = _sigmoid(X_served[val] @ coef + intercept)
     report = evaluate(
         y=data.y[val],
         probs=probs,
