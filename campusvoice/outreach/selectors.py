@@ -34,15 +34,20 @@ def letters_for_campaign(*, campaign: Campaign) -> QuerySet[Letter]:
 def quotable_comments(*, campaign: Campaign, university: University) -> QuerySet[Comment]:
     """Comments a letter may quote: on topic, on this campaign's posts for this campus.
 
-    Never a disclosure, and nothing hidden, deleted or written by our own page. Letters re-check
-    this when they render, so a comment flagged as a disclosure later drops out of every letter.
+    Only comments a moderator has already reviewed and closed (status "done"), so organisers,
+    who cannot read the inbox, never see a comment no moderator has looked at. Never a
+    disclosure, hostile or spam, and nothing hidden, deleted or written by our own page. Letters
+    re-check this when they render, so a comment flagged as a disclosure later drops out.
     """
     return (
         Comment.objects.filter(
             post__campaign=campaign,
             post__universities=university,
+            status=Comment.Status.DONE,
             on_topic=True,
             disclosure=False,
+            hostile=False,
+            spam=False,
             is_hidden=False,
             is_from_page=False,
             is_placeholder=False,

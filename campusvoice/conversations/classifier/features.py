@@ -8,8 +8,13 @@ inflection and hashtags run together.
 Speed: scikit-learn's HashingVectorizer builds every character n-gram of every comment in Python,
 which alone held the pipeline under 7,000 comments a second. Comments reuse a small vocabulary,
 so each distinct token's hashes are computed once (murmurhash3, as scikit-learn does) and cached;
-a comment then costs one regex pass and a dictionary look-up per token. Both blocks are binary
-and L2-normalised per row.
+a comment then costs one regex pass and a dictionary look-up per token.
+
+Weighting: 1.0.x models use binary blocks, each L2-normalised per row. From 1.1.0 the blocks are
+TF-IDF-like: each column is multiplied by an idf learnt from the training rows (stored in the
+artefact, 1.0 for the language columns) and each block is L2-normalised after that, as the
+TF-IDF + LR baseline does; the weights are served with the idf folded in, so the only extra work
+per comment is its normalisation (one more sparse product per batch vocabulary).
 """
 
 import re

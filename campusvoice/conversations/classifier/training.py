@@ -1,11 +1,13 @@
 """Train, tune and evaluate the triage model, and decide whether a new version may replace the old.
 
-Every head is a class-weighted logistic regression over the same hashed features (features.py),
-fitted only on the rows whose source knows that label; per head, the tuning slice chooses C and
-whether the features are IDF-weighted (the IDF is folded into the shipped weights), or the mean
-of all those fits. The split is fixed by a hash of each row's
-group (datasets.split_of): 'fit' trains, 'tune' picks each head's C and threshold, 'validation'
-is only ever scored, so the figures in the report are not tuned on.
+Every head is a class-weighted logistic regression over the same hashed, TF-IDF-weighted features
+(features.py; the idf comes from the fitting rows and is stored in the artefact), fitted only on
+the rows whose source knows that label; per head, the tuning slice chooses C, or the mean of the
+fits, then one threshold per label and, where a language has enough positives, one per language
+(folded into the language columns, so serving still compares with one threshold per label). The
+split is fixed by a hash of each row's group (datasets.split_of): 'fit' trains, 'tune' picks each
+head's C and thresholds, 'validation' is only ever scored, so the figures in the report are not
+tuned on.
 """
 
 import time

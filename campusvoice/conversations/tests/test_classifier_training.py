@@ -96,3 +96,21 @@ def test_the_serving_path_computes_the_same_scores_as_the_training_matrix():
     expected = featurise(texts, langs) @ coef + intercept
 
     assert np.allclose(margins(texts, langs, coef, intercept), expected, atol=1e-4)
+
+
+def test_the_serving_path_matches_the_training_matrix_with_tf_idf_features():
+    from campusvoice.conversations.classifier.features import N_FEATURES, featurise, margins
+
+    texts = [*PROBES, "", "🙏🙏", "ok ok ok ok", "Dove? Dove?? @user https://x.example/abc"]
+    langs = ["en", "it", "other", "en", "it", "other", "en", "it"]
+    rng = np.random.default_rng(1)
+    coef = rng.normal(size=(N_FEATURES, len(LABELS))).astype(np.float32)
+    intercept = rng.normal(size=len(LABELS)).astype(np.float32)
+    idf = rng.uniform(1.0, 9.0, size=N_FEATURES).astype(np.float32)
+    idf[-3:] = 1.0  # the language one-hot is not idf-weighted
+
+    expected = featurise(texts, langs, idf) @ coef + intercept
+
+    # Serving folds idf into the weights and only normalises per comment.
+    served = margins(texts, langs, coef * idf[:, None], intercept, idf)
+    assert np.allclose(served, expected, atol=1e-3)

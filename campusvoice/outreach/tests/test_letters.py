@@ -79,8 +79,8 @@ def _letter(campus, campaign, **kw):
 
 def test_it_fills_in_the_campus_figures_and_records_them(campus_with_figures):
     campus, campaign, post = campus_with_figures
-    CommentFactory(post=post, on_topic=True)
-    CommentFactory(post=post, on_topic=True)
+    CommentFactory(post=post, status="done", on_topic=True)
+    CommentFactory(post=post, status="done", on_topic=True)
     CommentFactory(post=post, on_topic=False)
 
     letter = letter_render(letter=_letter(campus, campaign))
@@ -97,7 +97,9 @@ def test_it_fills_in_the_campus_figures_and_records_them(campus_with_figures):
 
 def test_it_never_quotes_a_disclosure(campus_with_figures):
     campus, campaign, post = campus_with_figures
-    fine = CommentFactory(post=post, on_topic=True, text="We need consent workshops in first year.")
+    fine = CommentFactory(
+        post=post, status="done", on_topic=True, text="We need consent workshops in first year."
+    )
     disclosure = CommentFactory(
         post=post, on_topic=True, disclosure=True, text="It happened to me last spring."
     )
@@ -121,7 +123,7 @@ def test_it_never_quotes_a_comment_from_another_campus(campus_with_figures):
     campus, campaign, _post = campus_with_figures
     elsewhere = PostFactory(campaign=campaign)
     elsewhere.universities.add(UniversityFactory())
-    comment = CommentFactory(post=elsewhere, on_topic=True)
+    comment = CommentFactory(post=elsewhere, status="done", on_topic=True)
 
     with pytest.raises(ApplicationError):
         letter_quotes_set(letter=_letter(campus, campaign), comment_ids=[comment.pk], by=None)
@@ -338,3 +340,13 @@ def test_sentences_left_out_leave_no_gap(campus_with_figures):
     template = LetterTemplateFactory(body="Hello   \n\n{% if nothing %}x{% endif %}\n\n\nBye")
 
     assert letter_render(letter=_letter(campus, campaign, template=template)).body == "Hello\n\nBye"
+
+
+def test_it_quotes_only_comments_a_moderator_has_reviewed(campus_with_figures):
+    campus, campaign, post = campus_with_figures
+    unreviewed = CommentFactory(post=post, status="new", on_topic=True, text="Not yet read by a moderator.")
+    letter = _letter(campus, campaign)
+
+    with pytest.raises(ApplicationError):
+        letter_quotes_set(letter=letter, comment_ids=[unreviewed.pk], by=None)
+    assert letter.quoted_comments.count() == 0
