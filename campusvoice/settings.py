@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
     "campusvoice.accounts",
     "campusvoice.campuses",
     "campusvoice.campaigns",
@@ -58,6 +60,8 @@ INSTALLED_APPS = [
     "campusvoice.integrations.meta",
     "campusvoice.demo",
     "campusvoice.ops",
+    "campusvoice.privacy",
+    "campusvoice.api",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +221,8 @@ HTTPS = env.bool("CAMPUSVOICE_HTTPS", default=not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS and env.bool("CAMPUSVOICE_SSL_REDIRECT", default=True)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("CAMPUSVOICE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
@@ -254,6 +260,11 @@ ORGANISATION_NAME = env.str("CAMPUSVOICE_ORGANISATION_NAME", default="campusvoic
 # demo only. Private, link-local and reserved addresses are refused whatever it says.
 CAMPUSVOICE_FETCH_ALLOW_PRIVATE = env.bool("CAMPUSVOICE_FETCH_ALLOW_PRIVATE", default=False)
 
+# Retention (campusvoice privacy retention): unconfirmed signatures are erased after N days;
+# people with no activity, confirmed signature or consent for M months are erased.
+CAMPUSVOICE_RETENTION_UNCONFIRMED_DAYS = env.int("CAMPUSVOICE_RETENTION_UNCONFIRMED_DAYS", default=30)
+CAMPUSVOICE_RETENTION_INACTIVE_MONTHS = env.int("CAMPUSVOICE_RETENTION_INACTIVE_MONTHS", default=24)
+
 # Sites that may frame the embeddable petition form (/p/<slug>/embed/), e.g. https://example.org.
 CAMPUSVOICE_EMBED_ALLOWED_HOSTS = env.list("CAMPUSVOICE_EMBED_ALLOWED_HOSTS", default=[])
 
@@ -276,6 +287,33 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
     },
 }
+
+# The OSDI API (campusvoice/api/): tokens in the OSDI-API-Token header, HAL+JSON.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["campusvoice.api.authentication.OsdiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["campusvoice.api.permissions.HasCapability"],
+    "DEFAULT_THROTTLE_CLASSES": ["campusvoice.api.throttling.ApiRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": [
+        "campusvoice.api.formats.OsdiJsonParser",
+        "campusvoice.api.formats.HalJsonParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "campusvoice.api.formats.HalJsonRenderer",
+        "rest_framework.renderers.JSONRenderer",
+    ],
+    "EXCEPTION_HANDLER": "campusvoice.api.exception_handlers.osdi_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "campusvoice OSDI API",
+    "DESCRIPTION": "People, petitions, signatures, tags and taggings in Action Network's OSDI flavour.",
+    "VERSION": "2",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+# Requests per member: "120/min", "5000/hour"…
+CAMPUSVOICE_API_RATE = env.str("CAMPUSVOICE_API_RATE", default="120/min")
+CAMPUSVOICE_API_MAX_BODY_BYTES = env.int("CAMPUSVOICE_API_MAX_BODY_BYTES", default=256 * 1024)
 
 # Meta (Facebook Pages, Instagram): see campusvoice/integrations/meta/ and .env.example.
 CAMPUSVOICE_META_GRAPH_URL = env.str("CAMPUSVOICE_META_GRAPH_URL", default="https://graph.facebook.com")

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from campusvoice import views
+from campusvoice.analytics.views import dashboard
 from campusvoice.accounts.access import public
+from campusvoice.privacy.views import health
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", dashboard, name="home"),  # the front page is the per-campus dashboard
     path("i18n/setlang/", public(set_language), name="set-language"),
     path("accounts/", include("campusvoice.accounts.urls")),
     path("campuses/", include("campusvoice.campuses.urls")),
@@ -18,5 +19,9 @@ urlpatterns = [
     path("outreach/", include("campusvoice.outreach.urls")),
     path("integrations/meta/", include("campusvoice.integrations.meta.urls")),
     path("analytics/", include("campusvoice.analytics.urls")),
+    path("privacy/", include("campusvoice.privacy.urls")),
+    path("health/", health, name="health"),
+    path("api/v2/", include("campusvoice.api.urls")),
+    path("accounts/profile/api-tokens/", include("campusvoice.api.token_urls")),
     path("admin/", admin.site.urls),
 ]

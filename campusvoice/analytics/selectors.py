@@ -12,6 +12,7 @@ snapshot whose date range best matches the period (docs/meta-graph-api.md §5).
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from django.core.cache import cache
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
@@ -573,6 +574,47 @@ def _campus_table_for(*, universities, campaign, period, live):
             )
         )
     return rows
+
+
+def summary_generation() -> str | None:
+    """Changes each time a refresh finishes (it writes the ladder counts last); None before any."""
+    latest = CampusLadderCount.objects.aggregate(latest=Max("refreshed_at"))["latest"]
+    return latest.isoformat() if latest else None
+
+
+def campus_table_cached(*, campaign: Campaign | None, period: Period) -> list[CampusFigures]:
+    """campus_table, kept in the cache until the next refresh (the summary cannot change before).
+
+    Reach snapshots and outreach figures are read with it, so they too are as fresh as the last
+    refresh: a few minutes with the periodic task.
+    """
+    generation = summary_generation()
+    if generation is None:
+        return campus_table(campaign=campaign, period=period)
+    key = (
+        f"analytics:table:{generation}:{campaign.pk if campaign else 0}:"
+        f"{period.date_from}:{period.date_to}:{get_language()}"
+    )
+    rows = cache.get(key)
+    if rows is None:
+        rows = campus_table(campaign=campaign, period=period)
+        cache.set(key, rows, timeout=3600)
+    return rows
+
+
+def daily_series_cached(*, campaign: Campaign | None, period: Period) -> list[dict]:
+    """daily_series for every campus together, cached like campus_table_cached."""
+    generation = summary_generation()
+    if generation is None:
+        return daily_series(university_id=None, campaign=campaign, period=period)
+    key = (
+        f"analytics:series:{generation}:{campaign.pk if campaign else 0}:{period.date_from}:{period.date_to}"
+    )
+    series = cache.get(key)
+    if series is None:
+        series = daily_series(university_id=None, campaign=campaign, period=period)
+        cache.set(key, series, timeout=3600)
+    return series
 
 
 def target_universities(*, campaign: Campaign | None) -> QuerySet[University]:

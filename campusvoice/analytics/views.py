@@ -8,6 +8,7 @@ shown only to members who may manage outreach (the people who chose them).
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -36,6 +37,44 @@ def _filters(request: HttpRequest):
     return form, campaign, period, data.get("sort") or "name", bool(data.get("desc"))
 
 
+TABLE_COLUMNS = (
+    "enrollment",
+    "reach_share",
+    "posts",
+    "comments",
+    "comments_per_post",
+    "on_topic_share",
+    "questions_answered",
+    "median_reply",
+    "signatures_confirmed",
+    "active_supporters",
+)
+
+
+def _table_body(rows, link: str) -> str:
+    """The all-campus table's rows, built here rather than in the template engine.
+
+    2,400 template variables cost ~90 ms per page; format_html does the same escaping in ~10 ms.
+    `link` is the campus page's address with "{id}" for the campus id.
+    """
+    return format_html_join(
+        "\n",
+        '<tr><td><input type="checkbox" name="campus" value="{0}" aria-labelledby="cmp-label c-{0}"></td>'
+        '<th scope="row" id="c-{0}"><a href="{1}">{2}</a></th>{3}</tr>',
+        (
+            (
+                row.university_id,
+                link.replace("{id}", str(row.university_id)),
+                row.name,
+                format_html_join(
+                    "", '<td class="num">{}</td>', ((str(getattr(row, n)),) for n in TABLE_COLUMNS)
+                ),
+            )
+            for row in rows
+        ),
+    )
+
+
 def _sorted(rows, sort: str, desc: bool):
     if sort == "name":
         return sorted(rows, key=lambda r: r.name.lower(), reverse=desc)
@@ -62,8 +101,8 @@ def _share_chart(rows, title):
 @requires("dashboard.view")
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, campaign, period, sort, desc = _filters(request)
-    rows = _sorted(selectors.campus_table(campaign=campaign, period=period), sort, desc)
-    series = selectors.daily_series(university_id=None, campaign=campaign, period=period)
+    rows = _sorted(selectors.campus_table_cached(campaign=campaign, period=period), sort, desc)
+    series = selectors.daily_series_cached(campaign=campaign, period=period)
     steps = selectors.funnel(rows=rows)
     context = {
         "form": form,
@@ -87,9 +126,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             steps=steps,
         ),
         "map_charts": report.map_charts(rows),
-        # One reverse() for the page, not one per campus row.
-        "analytics_base": reverse("analytics:dashboard"),
-        "query_string": "?" + urlencode(_query(campaign, period)),
+        "table_body": _table_body(
+            rows,
+            reverse("analytics:campus-detail", args=[0]).replace("/0/", "/{id}/")
+            + "?"
+            + urlencode(_query(campaign, period)),
+        ),
     }
     return render(request, "analytics/dashboard.html", context)
 
@@ -163,7 +205,7 @@ def table_export(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "xlsx"):
         raise Http404
     _form, campaign, period, sort, desc = _filters(request)
-    rows = _sorted(selectors.campus_table(campaign=campaign, period=period), sort, desc)
+    rows = _sorted(selectors.campus_table_cached(campaign=campaign, period=period), sort, desc)
     name = f"campuses-{campaign.slug if campaign else 'all'}-{period.date_from}-{period.date_to}.{fmt}"
     if fmt == "csv":
         response = HttpResponse(exports.table_csv(rows), content_type="text/csv; charset=utf-8")

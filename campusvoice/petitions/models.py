@@ -171,6 +171,9 @@ class Signature(models.Model):
     ref = models.CharField(_("tracked link"), max_length=100, blank=True, db_index=True)
     ip_hash = models.CharField(max_length=64, blank=True)
     user_agent_family = models.CharField(max_length=40, blank=True)
+    # Set when the signer was erased (campusvoice/privacy): the row stays, without anything
+    # personal, so the petition's counts stay right.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("signature")
@@ -178,7 +181,12 @@ class Signature(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             # One signature per mailbox, however the address was typed (emails.email_canonical).
-            models.UniqueConstraint(fields=["petition", "email_canonical"], name="signature_one_per_email"),
+            # Erased rows have no address left, so they are left out.
+            models.UniqueConstraint(
+                fields=["petition", "email_canonical"],
+                condition=Q(erased_at__isnull=True),
+                name="signature_one_per_email",
+            ),
             models.CheckConstraint(
                 condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
                 name="signature_confirmed_has_date",

@@ -493,6 +493,61 @@ MATRIX.update(
 )
 
 
+# --- privacy rows: subject access, erasure and retention for admins only; health for anyone ---
+MATRIX.update(
+    {
+        "privacy:person": only(Role.ADMIN, kwargs="person"),
+        "privacy:person-export": Row(admin=OK, kwargs="person", method="post"),  # the ZIP
+        "privacy:person-erase": only(Role.ADMIN, kwargs="person"),  # GET asks for confirmation
+        "privacy:retention": only(Role.ADMIN),  # GET is the dry run
+        "privacy:status": only(Role.ADMIN),
+        "health": everyone(OK, anonymous=OK),
+    }
+)
+
+
+# --- OSDI API rows: the API takes tokens only, so a session (or nobody) gets 401 everywhere but
+# the public schema. Token access per role: campusvoice/api/tests/test_api_roles.py.
+def _other_members_token(objects):
+    from campusvoice.accounts.models import User
+    from campusvoice.api.services import api_token_create
+
+    owner = User.objects.create_user("token.owner@example.org", "x" * 20, role=Role.ORGANISER)
+    return {"pk": api_token_create(user=owner, name="matrix")[0].pk}
+
+
+KWARGS.update(
+    {
+        "api_pk": lambda objects: {"pk": 1},
+        "api_petition": lambda objects: {"petition_pk": 1},
+        "api_signature": lambda objects: {"petition_pk": 1, "pk": 1},
+        "api_tag": lambda objects: {"tag_pk": 1},
+        "api_tagging": lambda objects: {"tag_pk": 1, "pk": 1},
+        "api_token": _other_members_token,
+    }
+)
+API_ONLY = everyone(401, anonymous=401)
+MATRIX.update(
+    {
+        "api:entry-point": API_ONLY,
+        "api:schema": everyone(OK, anonymous=OK),
+        "api:person-list": API_ONLY,
+        "api:person-detail": everyone(401, anonymous=401, kwargs="api_pk"),
+        "api:petition-list": API_ONLY,
+        "api:petition-detail": everyone(401, anonymous=401, kwargs="api_pk"),
+        "api:signature-list": everyone(401, anonymous=401, kwargs="api_petition"),
+        "api:signature-detail": everyone(401, anonymous=401, kwargs="api_signature"),
+        "api:tag-list": API_ONLY,
+        "api:tag-detail": everyone(401, anonymous=401, kwargs="api_pk"),
+        "api:tagging-list": everyone(401, anonymous=401, kwargs="api_tag"),
+        "api:tagging-detail": everyone(401, anonymous=401, kwargs="api_tagging"),
+        # Each member's own tokens; another member's token is not found.
+        "api_tokens:token-list": everyone(),
+        "api_tokens:token-revoke": everyone(404, kwargs="api_token", method="post"),
+    }
+)
+
+
 def _named_patterns(resolver: URLResolver, namespace: str = ""):
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):

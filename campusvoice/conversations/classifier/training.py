@@ -2,9 +2,8 @@
 
 Every head is a class-weighted logistic regression over the same hashed, TF-IDF-weighted features
 (features.py; the idf comes from the fitting rows and is stored in the artefact), fitted only on
-the rows whose source knows that label; per head, the tuning slice chooses C, or the mean of the
-fits, then one threshold per label and, where a language has enough positives, one per language
-(folded into the language columns, so serving still compares with one threshold per label). The
+the rows whose source knows that label; per head, the mean of the fits over the C grid, unless the
+tuning slice finds one C clearly better, and a threshold tuned on the same slice. The
 split is fixed by a hash of each row's group (datasets.split_of): 'fit' trains, 'tune' picks each
 head's C and thresholds, 'validation' is only ever scored, so the figures in the report are not
 tuned on.
@@ -18,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .datasets import LABELS, SHIPPED_DATASETS, Example, examples_load, split_of
-from .features import CHAR_FEATURES, LANGS, WORD_FEATURES, featurise
+from .features import CHAR_FEATURES, WORD_FEATURES, featurise
 from .lang import detect_languages
 from .model import TriageClassifier
 
@@ -29,8 +28,9 @@ C_GRID = (0.5, 2.0, 8.0)
 # Missing a disclosure is the worst error the inbox can make: its threshold is the lowest that keeps
 # this precision on the tuning slice, not the F1 optimum.
 DISCLOSURE_MIN_PRECISION = 0.8
-# A language gets its own threshold only with at least this many positives in the tuning slice.
-LANGUAGE_MIN_POSITIVES = 10
+# The tuning slice is small: its objective moves by less than a point between C values for most
+# heads. The mean of the fits (an ensemble over C) is kept unless one fit beats it by this much.
+MEAN_PREFERENCE = 0.01
 # First column of the one-hot language block (features.LANGS order).
 LANG_COLUMN = WORD_FEATURES + CHAR_FEATURES
 
@@ -105,29 +105,6 @@ def threshold_pick(label: str, y: np.ndarray, scores: np.ndarray, campus: np.nda
     f1 = np.where(last, np.mean(f1s, axis=0), -1.0)
     best = int(np.argmax(f1))
     return float(s[best]), float(f1[best])
-
-
-def language_cuts(
-    label: str, y: np.ndarray, margin: np.ndarray, campus: np.ndarray, langs: np.ndarray
-) -> dict[str, float]:
-    """Each language's own tuning-slice threshold, where it has LANGUAGE_MIN_POSITIVES positives.
-
-    English tweets, Italian tweets and our campus comments differ in base rate and vocabulary, and
-    one threshold per label served them unevenly (Italian supportive comments scored under it).
-    """
-    cuts = {}
-    for lang in ("en", "it"):
-        rows = langs == lang
-        positives = int((y[rows] == 1).sum())
-        if positives < LANGUAGE_MIN_POSITIVES or positives == int(rows.sum()):
-            continue
-        cuts[lang], _objective = threshold_pick(label, y[rows], _sigmoid(margin[rows]), campus[rows])
-    return cuts
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return float(np.log(p / (1 - p)))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -207,9 +184,7 @@ def train(
     coef = np.zeros((n_features, len(LABELS)), dtype=np.float32)
     intercept = np.zeros(len(LABELS), dtype=np.float32)
     thresholds: dict[str, float] = {}
-    language_thresholds: dict[str, dict[str, float]] = {}
     chosen_c: dict[str, str] = {}
-    langs = np.array(data.langs)
     for j, label in enumerate(LABELS):
         known = data.y[:, j] >= 0
         rows_fit, rows_tune = known & fit, known & tune
@@ -224,29 +199,23 @@ def train(
             head = _fit_head(X[rows_fit], y_fit, data.weight[rows_fit], c, seed)
             candidates.append((f"tf-idf C={c}", head.coef_[0] * idf, float(head.intercept_[0])))
         if len(candidates) > 1:
-            # The mean of all fitted heads is one more linear head (an average of margins), often
-            # steadier than any single one; it competes on the same tuning slice.
+            # The mean of all fitted heads is one more linear head (an average of margins), steadier
+            # than any single one; it is kept unless a single fit is clearly better (MEAN_PREFERENCE).
             mean_w = np.mean([w for _name, w, _b in candidates], axis=0)
             mean_b = float(np.mean([b for _name, _w, b in candidates]))
             candidates.append(("mean of all", mean_w, mean_b))
-        best = None
+        scored = []
         for name, w, b in candidates:
             # The artefact stores float16 weights: tune on exactly what will be served.
             w = w.astype(np.float16).astype(np.float32)
             b = np.float32(b)
             scores = _sigmoid(X_served[rows_tune] @ w + b)
             cut, objective = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
-            if best is None or objective > best[0]:
-                best = (objective, name, w, b, cut)
+            scored.append((objective, name, w, b, cut))
+        best = max(scored, key=lambda item: item[0])  # the first of equals: deterministic
+        if len(scored) > 1 and best[0] < scored[-1][0] + MEAN_PREFERENCE:
+            best = scored[-1]  # the mean of all fits
         objective, choice, w, b, cut = best
-        # Per-language thresholds, folded into the language columns: one served threshold per label.
-        cuts = language_cuts(
-            label, data.y[rows_tune, j], X_served[rows_tune] @ w + b, campus[rows_tune], langs[rows_tune]
-        )
-        for lang, lang_cut in cuts.items():
-            col = LANG_COLUMN + LANGS.index(lang)
-            w[col] = np.float16(w[col] + _logit(cut) - _logit(lang_cut))
-        language_thresholds[label] = {"all": round(cut, 4), **{k: round(v, 4) for k, v in cuts.items()}}
         coef[:, j], intercept[j], thresholds[label], chosen_c[label] = w, b, cut, choice
         elapsed = time.perf_counter() - started
         log(f"{label}: {choice} threshold={cut:.3f} tune objective={objective:.3f} ({elapsed:.0f}s)")
@@ -268,7 +237,6 @@ def train(
         "rows": counts,
         "seed": seed,
         "heads": chosen_c,
-        "language_thresholds": language_thresholds,
         "own_weight": OWN_WEIGHT,
         "validation": report,
     }
