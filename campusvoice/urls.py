@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from campusvoice.analytics.views import dashboard
 from campusvoice.accounts.access import public
+from campusvoice.analytics.views import dashboard
 from campusvoice.privacy.views import health
 
 urlpatterns = [

@@ -617,6 +617,11 @@ def daily_series_cached(*, campaign: Campaign | None, period: Period) -> list[di
     return series
 
 
+def campaign_first_visit() -> Campaign | None:
+    """The campaign `/` shows on a first visit: the newest running one, else None (everything)."""
+    return Campaign.objects.filter(status=Campaign.Status.RUNNING).order_by("-starts_on").first()
+
+
 def target_universities(*, campaign: Campaign | None) -> QuerySet[University]:
     """The campaign's target campuses, or every campus any campaign targets."""
     if campaign is not None:

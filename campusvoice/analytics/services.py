@@ -3,10 +3,12 @@
 import logging
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from campusvoice.analytics import selectors
 from campusvoice.analytics.models import CampusDailyStats, CampusLadderCount
 from campusvoice.analytics.selectors import COUNT_NAMES, count_rows
 from campusvoice.supporters.models import Person
@@ -14,9 +16,9 @@ from campusvoice.supporters.models import Person
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
 def analytics_refresh(*, since: date | None = None) -> int:
-    """Rebuild the daily figures from `since` (every day when None) and the ladder counts.
+    """Rebuild the daily figures from `since` (every day when None) and the ladder counts, then
+    warm the dashboard cache for the default view.
 
     Idempotent: the days from `since` on are deleted and recomputed in one transaction, so a
     re-run, or two overlapping runs, leave the same rows. Late changes to older comments (a reply,
@@ -24,6 +26,38 @@ def analytics_refresh(*, since: date | None = None) -> int:
     the periodic task looks back CAMPUSVOICE_ANALYTICS_LOOKBACK_DAYS, a nightly `--all` run the rest.
     Returns the number of daily rows written.
     """
+    with transaction.atomic():
+        written = _summary_rebuild(since=since)
+    # After the commit: other processes read the new generation only once it is committed.
+    dashboard_cache_warm()
+    return written
+
+
+def dashboard_cache_warm() -> int:
+    """Fill the cache the dashboard reads for its default view, so a refresh's first reader is fast.
+
+    The default view is every campaign together and the campaign `/` opens on (the newest running
+    one), each over its default date range, in each language. Idempotent: the cached selectors
+    compute only what this summary generation does not hold yet. Other app processes see these
+    entries only with a shared cache (CAMPUSVOICE_CACHE_URL=redis://…); LocMem warms this process.
+    Returns the number of (campaign, language) views warmed.
+    """
+    campaigns = [None]
+    first_visit = selectors.campaign_first_visit()
+    if first_visit is not None:
+        campaigns.append(first_visit)
+    warmed = 0
+    for campaign in campaigns:
+        period = selectors.period_default(campaign=campaign)
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                selectors.campus_table_cached(campaign=campaign, period=period)
+                selectors.daily_series_cached(campaign=campaign, period=period)
+            warmed += 1
+    return warmed
+
+
+def _summary_rebuild(*, since: date | None) -> int:
     start = None
     stale = CampusDailyStats.objects.all()
     if since is not None:

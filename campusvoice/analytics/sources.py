@@ -3,8 +3,8 @@
 Outreach (relationships, letters, articles) is being built alongside this app; it is read
 through `outreach.selectors` (relationships_board, letters_for_campaign, coverage_for). When the
 app or a selector is missing, or a selector no longer fits, each figure says "not available yet"
-rather than a number we made up. Themes come from `campaigns.selectors.comment_themes` once it
-exists (the same hook outreach uses).
+rather than a number we made up. Themes come from the campaigns app's themes service
+(`campaigns.services.themes`, read-only functions: the answers it may cluster and the clustering).
 
 Quotes: the only organiser selection of comments that exists is the set quoted in outreach
 letters (`Letter.quoted_comments`). The impact report reads those, and keeps only on-topic,
@@ -168,10 +168,31 @@ def _letter_quoted_ids(letters):
     return Letter.quoted_comments.through.objects.filter(letter__in=letters).values("comment_id")
 
 
-def themes_for(*, campaign) -> list[str] | None:
-    """Themes students raised, once `campaigns.selectors.comment_themes` exists; None until then."""
-    try:
-        from campusvoice.campaigns.selectors import comment_themes  # type: ignore[attr-defined]
-    except ImportError:
+def themes_for_campus(*, campaign, university_id: int) -> list[tuple[str, int]] | None:
+    """Themes of the answers to the campaign's question posts at one campus: (label, answers).
+
+    Read through the campaigns app's themes service, which never clusters disclosures, hostile,
+    hidden, spam or deleted comments. Labels and counts only: no comment text, no author. None
+    without a campaign (themes belong to a campaign's questions).
+    """
+    if campaign is None:
         return None
-    return [str(theme) for theme in comment_themes(campaign=campaign, university=None)]
+    from campusvoice.campaigns.services import themes
+
+    texts = themes.answers_for(campaign=campaign, university_id=university_id)
+    return [(theme.label, theme.count) for theme in themes.themes_cluster(texts=texts)]
+
+
+def themes_for(*, campaign) -> list[tuple[str, int]] | None:
+    """Themes of the answers to the campaign's question posts at all its campuses together.
+
+    An answer on a post aimed at several campuses is clustered once. Labels and counts only.
+    """
+    if campaign is None:
+        return None
+    from campusvoice.campaigns.services import themes
+
+    texts: dict[str, None] = {}
+    for university_id in campaign.universities.order_by("pk").values_list("pk", flat=True):
+        texts.update(dict.fromkeys(themes.answers_for(campaign=campaign, university_id=university_id)))
+    return [(theme.label, theme.count) for theme in themes.themes_cluster(texts=list(texts))]

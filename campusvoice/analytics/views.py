@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from campusvoice.accounts.access import can, requires
-from campusvoice.analytics import charts, exports, report, selectors
+from campusvoice.analytics import charts, exports, report, selectors, sources
 from campusvoice.analytics.figures import Period
 from campusvoice.analytics.forms import FilterForm
 from campusvoice.campaigns.models import Campaign
@@ -26,8 +26,7 @@ def _filters(request: HttpRequest):
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     campaign = data.get("campaign")
     if campaign is None and not form.is_bound:
-        # First visit: the newest running campaign, else everything.
-        campaign = Campaign.objects.filter(status=Campaign.Status.RUNNING).order_by("-starts_on").first()
+        campaign = selectors.campaign_first_visit()
         if campaign is not None:
             form = FilterForm(initial={"campaign": campaign.slug})
     default = selectors.period_default(campaign=campaign)
@@ -162,6 +161,7 @@ def campus_detail(request: HttpRequest, pk: int) -> HttpResponse:
             desc=_("Reached, commented, supporter, signed, active: people at each step."),
             steps=steps,
         ),
+        "themes": sources.themes_for_campus(campaign=campaign, university_id=university.pk),
     }
     return render(request, "analytics/campus_detail.html", context)
 

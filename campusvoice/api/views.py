@@ -265,7 +265,9 @@ class EntryPointApi(ApiView):
                 "vendor_name": "campusvoice",
                 "product_name": "campusvoice",
                 "osdi_version": hal.OSDI_VERSION,
+                # OSDI spells it max_pagesize, Action Network max_page_size: both, for both.
                 "max_pagesize": hal.MAX_PER_PAGE,
+                "max_page_size": hal.MAX_PER_PAGE,
                 "_links": {
                     "self": link("entry-point"),
                     "curies": hal.CURIES,

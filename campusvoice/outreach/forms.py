@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from campusvoice.accounts.access import CAPABILITIES
 from campusvoice.accounts.models import User
 from campusvoice.campaigns.models import Campaign
 from campusvoice.campuses.models import CampusGroup, Contact, StudentNewspaper
@@ -62,6 +63,20 @@ class RelationshipForm(forms.Form):
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Notes"))
 
 
+class RelationshipUpdateForm(forms.Form):
+    next_step = forms.CharField(max_length=300, required=False, label=_("Next step"))
+    due_on = forms.DateField(required=False, label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    owner = forms.ModelChoiceField(
+        # Only members who can open the board can own a step on it.
+        queryset=User.objects.filter(is_active=True, role__in=CAPABILITIES["outreach.manage"]).order_by(
+            "email"
+        ),
+        required=False,
+        label=_("Owner"),
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label=_("Notes"))
+
+
 class MoveForm(forms.Form):
     stage = forms.ChoiceField(choices=Stage.choices)
 
@@ -72,6 +87,24 @@ class EventForm(forms.Form):
         label=_("What"),
     )
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Text"))
+
+
+class PreviewForm(forms.Form):
+    """Which template to try, on which of the campaign's campuses, for which kind of recipient."""
+
+    template = forms.ModelChoiceField(
+        queryset=LetterTemplate.objects.filter(is_active=True), label=_("Template")
+    )
+    campus = forms.ModelChoiceField(queryset=None, label=_("Campus"))
+    kind = forms.ChoiceField(
+        choices=[("", _("As the template says"))] + LetterKind.choices,
+        required=False,
+        label=_("Addressed to"),
+    )
+
+    def __init__(self, *args, campaign: Campaign, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campus"].queryset = campaign.universities.order_by("name")
 
 
 class ArticleAddForm(forms.Form):

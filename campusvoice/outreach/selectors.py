@@ -152,10 +152,12 @@ def letter_context(*, letter: Letter, organisation: Organisation) -> tuple[dict,
     if campaign_row.ends_on:
         campaign["ends_on"] = campaign_row.ends_on
 
+    # An unsaved letter (a preview) quotes nothing yet.
+    quoted_ids = sorted(letter.quoted_comments.values_list("pk", flat=True)) if letter.pk else []
     quotes = [
         comment.text.strip()[:QUOTE_MAX_CHARS]
         for comment in quotable_comments(campaign=campaign_row, university=campus_row).filter(
-            pk__in=letter.quoted_comments.values("pk")
+            pk__in=quoted_ids
         )
     ]
     students = {
@@ -204,7 +206,7 @@ def letter_context(*, letter: Letter, organisation: Organisation) -> tuple[dict,
         "enrollment": campus.get("enrollment"),
         "incidents": {k: v for k, v in incidents.items() if k != "rows"} if incidents else None,
         "on_topic_comments": students["on_topic_comments"],
-        "quoted_comment_ids": sorted(letter.quoted_comments.values_list("pk", flat=True)),
+        "quoted_comment_ids": quoted_ids,
         "confirmed_signatures": context.get("petition", {}).get("confirmed_signatures"),
         "reach": {
             "snapshot_id": snapshot.pk,

@@ -124,6 +124,28 @@ def letters_prepare(request: HttpRequest, campaign_pk: int) -> HttpResponse:
 
 @requires("outreach.manage")
 @require_GET
+def letters_preview(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    """Try a template on one campus before preparing the batch; creates no letter."""
+    campaign = get_object_or_404(Campaign, pk=campaign_pk)
+    form = forms.PreviewForm(request.GET or None, campaign=campaign)
+    previews = None
+    if form.is_valid():
+        data = form.cleaned_data
+        previews = letter_services.letter_preview(
+            template=data["template"], campaign=campaign, university=data["campus"], kind=data["kind"]
+        )
+        # The rendered text names the people it is addressed to.
+        for preview in previews:
+            _audit_contact_view(request, preview.contact_id)
+    return render(
+        request,
+        "outreach/letters_preview.html",
+        {"form": form, "campaign": campaign, "previews": previews, "section": "letters"},
+    )
+
+
+@requires("outreach.manage")
+@require_GET
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = get_object_or_404(Letter.objects.select_related("campaign", "university", "template"), pk=pk)
     _audit_contact_view(request, letter.contact_id)
@@ -271,6 +293,45 @@ def relationship_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stages": Stage.choices,
             "section": "board",
         },
+    )
+
+
+@requires("outreach.manage")
+@require_http_methods(["GET", "POST"])
+def relationship_update(request: HttpRequest, pk: int) -> HttpResponse:
+    relationship = _relationship(pk)
+    form = forms.RelationshipUpdateForm(
+        request.POST or None,
+        initial={
+            "next_step": relationship.next_step,
+            "due_on": relationship.due_on,
+            "owner": relationship.owner_id,
+            "notes": relationship.notes,
+        },
+    )
+    back_to_board = bool(relationship.campaign_id) and request.GET.get("next") == "board"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        updated = _apply(
+            form,
+            lambda: relationships.relationship_update(
+                relationship=relationship,
+                next_step=data["next_step"],
+                due_on=data["due_on"],
+                owner=data["owner"],
+                notes=data["notes"],
+                by=request.user,
+            ),
+        )
+        if updated is not None:
+            messages.success(request, _("Next step saved."))
+            if back_to_board:
+                return redirect("outreach:board", campaign_pk=relationship.campaign_id)
+            return redirect("outreach:relationship-detail", pk=relationship.pk)
+    return render(
+        request,
+        "outreach/relationship_update.html",
+        {"form": form, "relationship": relationship, "back_to_board": back_to_board, "section": "board"},
     )
 
 

@@ -399,6 +399,7 @@ MATRIX.update(
         "outreach:template-update": only(*OUTREACH, kwargs="outreach_template"),
         "outreach:letters-prepare": only(*OUTREACH, kwargs="outreach_campaign"),
         "outreach:letters-zip": only(*OUTREACH, kwargs="outreach_zip"),
+        "outreach:letters-preview": only(*OUTREACH, kwargs="outreach_campaign"),  # GET only, saves nothing
         "outreach:letter-detail": only(*OUTREACH, kwargs="outreach_letter"),
         "outreach:letter-quotes": Row(
             admin=REDIRECT, organiser=REDIRECT, kwargs="outreach_letter", method="post"
@@ -410,6 +411,7 @@ MATRIX.update(
         "outreach:board": only(*OUTREACH, kwargs="outreach_campaign"),
         "outreach:relationship-create": only(*OUTREACH),
         "outreach:relationship-detail": only(*OUTREACH, kwargs="outreach_relationship"),
+        "outreach:relationship-update": only(*OUTREACH, kwargs="outreach_relationship"),
         "outreach:relationship-move": Row(
             admin=REDIRECT, organiser=REDIRECT, kwargs="outreach_relationship", method="post"
         ),

@@ -34,7 +34,7 @@ def test_the_entry_point_links_to_the_collections(api):
     assert body["_links"]["osdi:people"]["href"] == "http://testserver/api/v2/people"
     assert body["_links"]["osdi:petitions"]["href"] == "http://testserver/api/v2/petitions"
     assert body["_links"]["osdi:tags"]["href"] == "http://testserver/api/v2/tags"
-    assert body["max_pagesize"] == 25
+    assert body["max_pagesize"] == body["max_page_size"] == 25
 
 
 def test_it_answers_in_hal_json(api):

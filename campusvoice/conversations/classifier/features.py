@@ -205,14 +205,20 @@ def margins(
     coef: np.ndarray,
     intercept: np.ndarray,
     idf: np.ndarray | None = None,
+    tfidf_heads: np.ndarray | None = None,
 ) -> np.ndarray:
     """featurise(texts, langs, idf) @ coef + intercept, computed per vocabulary item, not per n-gram.
 
-    With ``idf``, ``coef`` must already be multiplied by it (``TriageClassifier`` does that once at
-    load time): only the per-comment normalisation is left to compute here.
+    ``tfidf_heads`` (one bool per label column) says which heads use the TF-IDF rows; their
+    ``coef`` columns already include the idf (folded in at training), so only the per-comment
+    normalisation is left to compute here. The other heads use the binary rows.
     """
     a = analyse(texts, langs)
-    word_scale, char_scale = (a.word_scale, a.char_scale) if idf is None else _idf_scales(a, idf)
+    word_scale, char_scale = a.word_scale[:, None], a.char_scale[:, None]
+    if idf is not None and tfidf_heads is not None and tfidf_heads.any():
+        idf_word, idf_char = _idf_scales(a, idf)
+        word_scale = np.where(tfidf_heads[None, :], idf_word[:, None], word_scale)
+        char_scale = np.where(tfidf_heads[None, :], idf_char[:, None], char_scale)
     w_words = coef[:WORD_FEATURES]
     w_chars = coef[WORD_FEATURES : WORD_FEATURES + CHAR_FEATURES]
     w_langs = coef[WORD_FEATURES + CHAR_FEATURES :]
@@ -222,4 +228,4 @@ def margins(
         w_words[a.bigram_cols], a.bigram_lengths, a.n
     )
     chars = _sum_by_row(per_token_char[a.ids], a.lengths, a.n)
-    return words * word_scale[:, None] + chars * char_scale[:, None] + w_langs[a.lang_cols] + intercept
+    return words * word_scale + chars * char_scale + w_langs[a.lang_cols] + intercept

@@ -42,8 +42,10 @@ class TriageClassifier:
     thresholds: dict[str, float]
     labels: tuple[str, ...] = LABELS
     meta: dict = field(default_factory=dict)
-    # Per-column idf (TF-IDF features, from 1.1.0; ``coef`` already includes it); None: 1.0.x features.
+    # From 1.1.0: per-column idf, and which heads use TF-IDF rows (their ``coef`` includes the idf);
+    # None: every head uses the binary rows, as in 1.0.x.
     idf: np.ndarray | None = None
+    tfidf_heads: np.ndarray | None = None
 
     def scores(self, texts: list[str], langs: list[str] | None = None) -> tuple[list[str], np.ndarray]:
         """Detected languages and a (len(texts), n_labels) array of probabilities."""
@@ -51,7 +53,7 @@ class TriageClassifier:
             langs = detect_languages(texts)
         if not texts:
             return langs, np.zeros((0, len(self.labels)), dtype=np.float32)
-        values = margins(texts, langs, self.coef, self.intercept, self.idf)
+        values = margins(texts, langs, self.coef, self.intercept, self.idf, self.tfidf_heads)
         return langs, (1.0 / (1.0 + np.exp(-values))).astype(np.float32)
 
     def classify(self, texts: list[str]) -> list[Triage]:
@@ -74,8 +76,9 @@ class TriageClassifier:
         directory.mkdir(parents=True, exist_ok=True)
         npz, meta_path = artefact_paths(self.version, directory)
         arrays = {"coef": self.coef.astype(np.float16), "intercept": self.intercept.astype(np.float32)}
-        if self.idf is not None:
+        if self.idf is not None and self.tfidf_heads is not None:
             arrays["idf"] = self.idf.astype(np.float16)
+            arrays["tfidf_heads"] = self.tfidf_heads.astype(bool)
         np.savez_compressed(npz, **arrays)
         meta = {
             **self.meta,
@@ -114,6 +117,7 @@ def load_classifier(version: str | None = None, *, directory: Path = ARTEFACTS_D
         coef = arrays["coef"].astype(np.float32)
         intercept = arrays["intercept"].astype(np.float32)
         idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
+        tfidf_heads = arrays["tfidf_heads"].astype(bool) if "tfidf_heads" in arrays.files else None
     if coef.shape != (N_FEATURES, len(meta["labels"])):
         raise ModelNotFound(f"{npz} has shape {coef.shape}; this code expects ({N_FEATURES}, n_labels)")
     return TriageClassifier(
@@ -124,6 +128,7 @@ def load_classifier(version: str | None = None, *, directory: Path = ARTEFACTS_D
         labels=tuple(meta["labels"]),
         meta=meta,
         idf=idf,
+        tfidf_heads=tfidf_heads,
     )
 
 

@@ -177,10 +177,17 @@ def train(
     idf = (np.log((1.0 + fit.sum()) / (1.0 + df)) + 1.0).astype(np.float16).astype(np.float32)
     idf[LANG_COLUMN:] = 1.0
     del plain
-    X = featurise(data.texts, data.langs, idf)
-    X_served = X @ sp.diags(1.0 / idf)
+    X_tfidf = featurise(data.texts, data.langs, idf)
+    X_binary = featurise(data.texts, data.langs)
+    # (matrix to fit on, matrix that serving multiplies with the shipped weights, weight factor)
+    weightings = {
+        "binary": (X_binary, X_binary, None),
+        "tf-idf": (X_tfidf, X_tfidf @ sp.diags(1.0 / idf), idf),
+    }
+    tfidf_heads = np.zeros(len(LABELS), dtype=bool)
+    served_val = np.zeros((int(val.sum()), len(LABELS)), dtype=np.float32)
     campus = np.array([e.source.startswith("own") for e in examples])
-    n_features = X.shape[1]
+    n_features = X_binary.shape[1]
     coef = np.zeros((n_features, len(LABELS)), dtype=np.float32)
     intercept = np.zeros(len(LABELS), dtype=np.float32)
     thresholds: dict[str, float] = {}
@@ -192,35 +199,50 @@ def train(
         if len(np.unique(y_fit)) < 2:
             # Nothing to learn (e.g. every source left out that had positives): never flag.
             intercept[j], thresholds[label], chosen_c[label] = -20.0, 1.0, "none"
+            served_val[:, j] = -20.0
             log(f"{label}: only one class in the training rows; the head never flags")
             continue
-        candidates = []
-        for c in c_grid:
-            head = _fit_head(X[rows_fit], y_fit, data.weight[rows_fit], c, seed)
-            candidates.append((f"tf-idf C={c}", head.coef_[0] * idf, float(head.intercept_[0])))
-        if len(candidates) > 1:
-            # The mean of all fitted heads is one more linear head (an average of margins), steadier
-            # than any single one; it is kept unless a single fit is clearly better (MEAN_PREFERENCE).
-            mean_w = np.mean([w for _name, w, _b in candidates], axis=0)
-            mean_b = float(np.mean([b for _name, _w, b in candidates]))
-            candidates.append(("mean of all", mean_w, mean_b))
-        scored = []
-        for name, w, b in candidates:
-            # The artefact stores float16 weights: tune on exactly what will be served.
-            w = w.astype(np.float16).astype(np.float32)
-            b = np.float32(b)
-            scores = _sigmoid(X_served[rows_tune] @ w + b)
-            cut, objective = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
-            scored.append((objective, name, w, b, cut))
-        best = max(scored, key=lambda item: item[0])  # the first of equals: deterministic
-        if len(scored) > 1 and best[0] < scored[-1][0] + MEAN_PREFERENCE:
-            best = scored[-1]  # the mean of all fits
-        objective, choice, w, b, cut = best
+        per_weighting = []
+        for weighting, (fit_matrix, served, factor) in weightings.items():
+            candidates = []
+            for c in c_grid:
+                head = _fit_head(fit_matrix[rows_fit], y_fit, data.weight[rows_fit], c, seed)
+                w = head.coef_[0] * factor if factor is not None else head.coef_[0]
+                candidates.append((f"{weighting} C={c}", w, float(head.intercept_[0])))
+            if len(candidates) > 1:
+                # The mean of the fits is one more linear head (an average of margins), steadier than
+                # any single one; it is kept unless a single fit is clearly better (MEAN_PREFERENCE).
+                mean_w = np.mean([w for _name, w, _b in candidates], axis=0)
+                mean_b = float(np.mean([b for _name, _w, b in candidates]))
+                candidates.append((f"{weighting} mean", mean_w, mean_b))
+            scored = []
+            for name, w, b in candidates:
+                # The artefact stores float16 weights: tune on exactly what will be served.
+                w = w.astype(np.float16).astype(np.float32)
+                b = np.float32(b)
+                scores = _sigmoid(served[rows_tune] @ w + b)
+                cut, objective = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
+                scored.append((objective, name, w, b, cut, weighting))
+            best = max(scored, key=lambda item: item[0])  # the first of equals: deterministic
+            if len(scored) > 1 and best[0] < scored[-1][0] + MEAN_PREFERENCE:
+                best = scored[-1]
+            per_weighting.append(best)
+        # Binary rows (1.0.x) or TF-IDF rows: whichever scores better on the tuning slice.
+        objective, choice, w, b, cut, weighting = max(per_weighting, key=lambda item: item[0])
+        tfidf_heads[j] = weighting == "tf-idf"
+        served_val[:, j] = weightings[weighting][1][val] @ w + b
         coef[:, j], intercept[j], thresholds[label], chosen_c[label] = w, b, cut, choice
         elapsed = time.perf_counter() - started
         log(f"{label}: {choice} threshold={cut:.3f} tune objective={objective:.3f} ({elapsed:.0f}s)")
-    model = TriageClassifier(version=version, coef=coef, intercept=intercept, thresholds=thresholds, idf=idf)
-    probs = _sigmoid(X_served[val] @ coef + intercept)
+    model = TriageClassifier(
+        version=version,
+        coef=coef,
+        intercept=intercept,
+        thresholds=thresholds,
+        idf=idf,
+        tfidf_heads=tfidf_heads,
+    )
+    probs = _sigmoid(served_val)
     report = evaluate(
         y=data.y[val],
         probs=probs,

@@ -111,6 +111,11 @@ def test_the_serving_path_matches_the_training_matrix_with_tf_idf_features():
 
     expected = featurise(texts, langs, idf) @ coef + intercept
 
-    # Serving folds idf into the weights and only normalises per comment.
-    served = margins(texts, langs, coef * idf[:, None], intercept, idf)
-    assert np.allclose(served, expected, atol=1e-3)
+    binary = featurise(texts, langs) @ coef + intercept
+    tfidf_heads = np.array([True, False, True, False, True, False])
+
+    # Serving folds idf into the TF-IDF heads' weights and only normalises per comment.
+    folded = np.where(tfidf_heads[None, :], coef * idf[:, None], coef)
+    served = margins(texts, langs, folded, intercept, idf, tfidf_heads)
+    assert np.allclose(served[:, tfidf_heads], expected[:, tfidf_heads], atol=1e-3)
+    assert np.allclose(served[:, ~tfidf_heads], binary[:, ~tfidf_heads], atol=1e-4)

@@ -68,12 +68,17 @@ def _check_template_source(source: str, field: str) -> None:
         ) from exc
 
 
+def letter_template_check(*, subject: str, body: str) -> None:
+    """Render the subject and text in the sandbox with every variable; ValidationError keyed by field."""
+    _check_template_source(subject, "subject")
+    _check_template_source(body, "body")
+
+
 @transaction.atomic
 def letter_template_save(*, template: LetterTemplate, by: User | None) -> LetterTemplate:
     """Validate the subject and text in the sandbox, then save; ValidationError keyed by field."""
     template.full_clean()
-    _check_template_source(template.subject, "subject")
-    _check_template_source(template.body, "body")
+    letter_template_check(subject=template.subject, body=template.body)
     if template.pk is None:
         template.created_by = by
     template.save()
@@ -208,24 +213,82 @@ def letter_render(*, letter: Letter) -> Letter:
         letter.save(update_fields=["status", "error", "updated_at"])
         return letter
     context, figures = selectors.letter_context(letter=letter, organisation=organisation_get())
+    subject, body, error = _render_text(letter=letter, template=template, context=context)
+    if error:
+        letter.status, letter.error = Letter.Status.ERROR, error
+    else:
+        letter.subject, letter.body, letter.figures = subject, body, figures
+        letter.status, letter.error, letter.rendered_at = Letter.Status.DRAFT, "", timezone.now()
+    letter.save()
+    return letter
+
+
+def _render_text(*, letter: Letter, template: LetterTemplate, context: Mapping) -> tuple[str, str, str]:
+    """(subject, body, "") when the template renders for this letter, else ("", "", the reason)."""
     try:
         subject = rendering.render(template.subject, context).strip()
         body = rendering.render(template.body, context).strip()
     except rendering.MissingVariable as exc:
-        letter.status = Letter.Status.ERROR
-        letter.error = _("“%(variable)s” has no value for %(recipient)s.") % {
+        error = _("“%(variable)s” has no value for %(recipient)s.") % {
             "variable": "{{ " + exc.variable + " }}",
             "recipient": letter.recipient_label,
         }
     except rendering.TemplateSyntaxError as exc:
-        letter.status = Letter.Status.ERROR
-        letter.error = _("The template cannot be used: %(error)s") % {"error": exc}
+        error = _("The template cannot be used: %(error)s") % {"error": exc}
     else:
-        letter.subject, letter.body, letter.figures = subject[:300], _tidy(body), figures
-        letter.status, letter.error, letter.rendered_at = Letter.Status.DRAFT, "", timezone.now()
-    letter.error = letter.error[:500]
-    letter.save()
-    return letter
+        return subject[:300], _tidy(body), ""
+    return "", "", error[:500]
+
+
+@dataclass
+class LetterPreview:
+    recipient_label: str
+    contact_id: int | None
+    subject: str
+    body: str
+    error: str
+
+
+PREVIEW_MAX_RECIPIENTS = 10
+
+
+def letter_preview(
+    *, template: LetterTemplate, campaign: Campaign, university: University, kind: str = ""
+) -> list[LetterPreview]:
+    """The template rendered for each recipient of this kind at one campus, as letters_prepare would.
+
+    Writes nothing: no Letter is created and nothing is audited here. `kind` defaults to the
+    template's. At most PREVIEW_MAX_RECIPIENTS recipients (a campus can have many groups).
+    """
+    kind = kind or template.kind
+    previews = []
+    for recipient in campus_recipients(university=university, kinds={kind})[:PREVIEW_MAX_RECIPIENTS]:
+        letter = Letter(
+            campaign=campaign,
+            university=university,
+            template=template,
+            kind=kind,
+            language=template.language,
+            recipient_key=recipient.key,
+            contact=recipient.contact,
+            group=recipient.group,
+            newspaper=recipient.newspaper,
+            recipient_name=recipient.name[:200],
+            recipient_title=recipient.title[:200],
+            recipient_organisation=recipient.organisation[:300],
+        )
+        context, _figures = selectors.letter_context(letter=letter, organisation=organisation_get())
+        subject, body, error = _render_text(letter=letter, template=template, context=context)
+        previews.append(
+            LetterPreview(
+                recipient_label=letter.recipient_label,
+                contact_id=recipient.contact.pk if recipient.contact else None,
+                subject=subject,
+                body=body,
+                error=error,
+            )
+        )
+    return previews
 
 
 def letter_require_rendered(letter: Letter) -> None:

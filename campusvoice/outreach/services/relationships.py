@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campusvoice.accounts.access import can
 from campusvoice.accounts.models import AuditEvent, User
 from campusvoice.accounts.services import audit_record
 from campusvoice.campaigns.models import Campaign
@@ -95,16 +96,36 @@ def relationship_update(
     owner: User | None,
     notes: str,
 ) -> Relationship:
-    """Change the next step, its due date, the owner or the notes; a new due date clears the reminder."""
-    relationship.next_step, relationship.due_on, relationship.owner, relationship.notes = (
-        next_step,
-        due_on,
-        owner,
-        notes,
-    )
+    """Change the next step, its due date, the owner or the notes; a new due date clears the reminder.
+
+    The owner must be an active member who may use outreach (else ValidationError on "owner").
+    Records the names of the changed fields in the audit log (never their values); saving the
+    same values again changes and records nothing.
+    """
+    if owner is not None and not can(owner, "outreach.manage"):
+        raise ValidationError({"owner": _("Choose an active admin or organiser.")})
+    relationship = Relationship.objects.select_for_update().get(pk=relationship.pk)
+    wanted = {
+        "next_step": next_step.strip(),
+        "due_on": due_on,
+        "owner_id": owner.pk if owner else None,
+        "notes": notes,
+    }
+    changed = sorted(name for name, value in wanted.items() if getattr(relationship, name) != value)
+    if not changed:
+        return relationship
+    for name, value in wanted.items():
+        setattr(relationship, name, value)
     relationship.is_overdue = bool(due_on and due_on < timezone.localdate() and relationship.is_open)
     relationship.full_clean()
     relationship.save()
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CHANGE,
+        object_type="outreach.relationship",
+        object_id=relationship.pk,
+        detail={"fields": [name.removesuffix("_id") for name in changed]},
+    )
     return relationship
 
 
