@@ -148,6 +148,9 @@ class ModeratorLabel(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["comment", "label"], name="moderator_label_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.label}={self.value} on comment {self.comment_id}"
+
 
 class ReplyTemplate(TimeStampedModel):
     """A reply a moderator can start from, per language, with campus variables."""

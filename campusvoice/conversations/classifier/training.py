@@ -107,6 +107,16 @@ def threshold_pick(label: str, y: np.ndarray, scores: np.ndarray, campus: np.nda
     return float(s[best]), float(f1[best])
 
 
+def average_precision(y: np.ndarray, scores: np.ndarray) -> float:
+    """Mean precision at each positive, ranked by score (ties in input order: deterministic)."""
+    order = np.argsort(-scores, kind="stable")
+    hits = y[order] == 1
+    if not hits.any():
+        return 0.0
+    precision = np.cumsum(hits) / np.arange(1, len(hits) + 1)
+    return float(precision[hits].mean())
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -222,13 +232,15 @@ def train(
                 b = np.float32(b)
                 scores = _sigmoid(served[rows_tune] @ w + b)
                 cut, objective = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
-                scored.append((objective, name, w, b, cut, weighting))
-            best = max(scored, key=lambda item: item[0])  # the first of equals: deterministic
+                ap = average_precision(data.y[rows_tune, j], scores)
+                scored.append((objective, ap, name, w, b, cut, weighting))
+            best = max(scored, key=lambda item: item[:2])  # the first of equals: deterministic
             if len(scored) > 1 and best[0] < scored[-1][0] + MEAN_PREFERENCE:
                 best = scored[-1]
             per_weighting.append(best)
-        # Binary rows (1.0.x) or TF-IDF rows: whichever scores better on the tuning slice.
-        objective, choice, w, b, cut, weighting = max(per_weighting, key=lambda item: item[0])
+        # Binary rows (1.0.x) or TF-IDF rows: whichever scores better on the tuning slice; on a tie
+        # (spam, say, is all but perfect there) the threshold-free average precision decides.
+        objective, _ap, choice, w, b, cut, weighting = max(per_weighting, key=lambda item: item[:2])
         tfidf_heads[j] = weighting == "tf-idf"
         served_val[:, j] = weightings[weighting][1][val] @ w + b
         coef[:, j], intercept[j], thresholds[label], chosen_c[label] = w, b, cut, choice

@@ -831,13 +831,31 @@ for _base, _more in ((EN, EN_MORE), (IT, IT_MORE)):
     for _kind, _texts in _more.items():
         _base[_kind] = _base[_kind] + _texts
 
-# A third round of cores (triage-1.1.0), written for the slices that stayed weak: Italian supportive
+# A third round of cores (triage-1.1.0), written for the slices that stayed weak: spam of the kinds
+# the first rounds lacked (discount codes, "side income", fake mentors, adult links), Italian supportive
 # comments (the model had few and scored them low), more Italian and English disclosures in other
 # registers (slang, typos, emoji, a man's account, a family member's), replies that comfort a
 # survivor in the second person and news-like statements about assault: both are on topic but
 # nobody's own account, so they teach the disclosure head what it is not. They get their own
 # generator seed, so the rows of the first two rounds stay exactly as they were.
 EN_THIRD = {
+    "spam": [
+        "Who else wants a side income? I made $2k this week, comment INFO",
+        "Use my code SAVE15 for 15% off protein powder 💪",
+        "I'm a certified forex mentor, DM me to start earning today",
+        "Dm me for a collab babe 💕 we love your page",
+        "Free gift card giveaway!!! tag 3 friends and check my bio",
+        "Selling verified Instagram accounts, cheap, fast delivery",
+        "Earn from home with just your phone, no experience needed 📲",
+        "My aunt paid off her student loans in 3 months with this one app, link in bio",
+        "Hot singles in your area want to meet you tonight 😏",
+        "Cash app flip: send $50 get $500 back, legit 💯",
+        "Need essays done? Cheap and fast, all subjects, DM",
+        "Promote your brand to 50k students, message us for rates",
+        "Investment opportunity, 5% daily returns guaranteed, contact Mr. Daniel on WhatsApp",
+        "check out my OnlyFans 🔥 link in bio",
+        "Crypto signals group, 95% win rate, join now",
+    ],
     "supportive": [
         "I believe you. Sending you so much love ❤️",
         "So proud of everyone who showed up to the vigil tonight",
@@ -892,6 +910,23 @@ EN_THIRD = {
 }
 
 IT_THIRD = {
+    "spam": [
+        "Chi vuole un'entrata extra? Io questa settimana ho fatto 2.000€, commenta INFO",
+        "Usa il mio codice SCONTO15 per il 15% sulle proteine 💪",
+        "Sono un mentore forex certificato, scrivimi per iniziare a guadagnare oggi",
+        "Scrivimi in dm per una collaborazione tesoro 💕 adoriamo la tua pagina",
+        "Regaliamo buoni Amazon!!! tagga 3 amici e guarda la bio",
+        "Vendo profili Instagram verificati, prezzi bassi, consegna veloce",
+        "Guadagna da casa solo con il telefono, nessuna esperienza richiesta 📲",
+        "Mia zia ha estinto il prestito in 3 mesi con questa app, link in bio",
+        "Ragazze single della tua zona vogliono conoscerti stasera 😏",
+        "Manda 50€ e ne ricevi 500, tutto legale 💯",
+        "Ti servono tesine? Economiche e veloci, tutte le materie, scrivimi",
+        "Promuovi il tuo brand a 50mila studenti, scrivici per i prezzi",
+        "Opportunità di investimento, rendimento del 5% al giorno garantito, contatta il signor Daniele su WhatsApp",
+        "passate dal mio profilo privato 🔥 link in bio",
+        "Gruppo di segnali crypto, 95% di operazioni vincenti, entra ora",
+    ],
     "supportive": [
         "Ti credo. E non sei sola ❤️",
         "Un abbraccio fortissimo a chi ha avuto il coraggio di scrivere qui",
