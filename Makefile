@@ -50,10 +50,10 @@ demo: venv var/secret_key
 
 # The demo admin's current two-factor code (the log-in asks for it).
 demo-otp: export CAMPUSVOICE_DEBUG := true
-demo-otp: venv
+demo-otp: venv var/secret_key
 	@$(BIN)/campusvoice demo otp
 
-test: venv
+test: venv var/secret_key
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -68,7 +68,7 @@ bench: venv var/secret_key
 eval: venv var/secret_key
 	$(BIN)/campusvoice classifier eval
 
-messages: venv
+messages: venv var/secret_key
 	cd campusvoice && ../$(BIN)/campusvoice makemessages -l it --no-obsolete && ../$(BIN)/campusvoice compilemessages -l it
 
 clean:

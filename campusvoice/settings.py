@@ -21,7 +21,12 @@ DEBUG = env.bool("CAMPUSVOICE_DEBUG", default=False)
 # pytest-django imports settings before any conftest runs, so the suite is detected here.
 TESTING = env.bool("CAMPUSVOICE_TESTING", default="pytest" in sys.modules)
 
-SECRET_KEY = env.str("CAMPUSVOICE_SECRET_KEY", default="")
+try:
+    SECRET_KEY = env.str("CAMPUSVOICE_SECRET_KEY", default="")
+except FileNotFoundError as exc:
+    raise ImproperlyConfigured(
+        f"CAMPUSVOICE_SECRET_KEY_FILE names a file that does not exist: {exc.filename}"
+    ) from exc
 if not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 40:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured(
