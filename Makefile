@@ -69,7 +69,7 @@ eval: venv var/secret_key
 	$(BIN)/campusvoice classifier eval
 
 messages: venv var/secret_key
-	cd campusvoice && ../$(BIN)/campusvoice makemessages -l it --no-obsolete && ../$(BIN)/campusvoice compilemessages -l it
+	cd campusvoice && ../$(BIN)/campusvoice makemessages -l it --no-obsolete --ignore='static/*' && ../$(BIN)/campusvoice compilemessages -l it
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static

@@ -6,7 +6,6 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -171,7 +170,8 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = env.str("CAMPUSVOICE_ORGANISATION_NAME", default="campusvoice")
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("it", _("Italiano"))]
+# Each language in its own name, so a reader finds theirs whatever the page is in.
+LANGUAGES = [("en", "English"), ("it", "Italiano")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = env.str("CAMPUSVOICE_TIME_ZONE", default="Europe/Rome")
 USE_I18N = True

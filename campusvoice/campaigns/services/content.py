@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campusvoice.accounts.access import can
 from campusvoice.accounts.models import AuditEvent, User
@@ -274,15 +275,24 @@ def content_item_edit(*, item: ContentItem, text: str, by: User | None) -> Conte
     return item
 
 
+# One whole sentence per refused step, so translations never splice an English verb in.
+_REFUSED = {
+    "submitted": gettext_lazy("This item is %(status)s; it cannot be submitted for review now."),
+    "approved": gettext_lazy("This item is %(status)s; it cannot be approved now."),
+    "returned": gettext_lazy("This item is %(status)s; it cannot be returned to draft now."),
+    "scheduled": gettext_lazy("This item is %(status)s; it cannot be scheduled now."),
+    "unscheduled": gettext_lazy("This item is %(status)s; it cannot be taken off the schedule now."),
+    "published": gettext_lazy("This item is %(status)s; it cannot be marked as published now."),
+    "failed": gettext_lazy("This item is %(status)s; it cannot be marked as failed now."),
+}
+
+
 def _transition(
     item: ContentItem, *, to: str, allowed_from: tuple[str, ...], by: User | None, action: str, **extra
 ):
     item = ContentItem.objects.select_for_update().get(pk=item.pk)
     if item.status not in allowed_from:
-        raise ApplicationError(
-            _("This item is %(status)s; it cannot be %(action)s now.")
-            % {"status": item.get_status_display().lower(), "action": action}
-        )
+        raise ApplicationError(str(_REFUSED[action]) % {"status": item.get_status_display().lower()})
     changes = {"status": [item.status, to]}
     for name, value in extra.items():
         before = getattr(item, name)
