@@ -2,29 +2,24 @@
 
 A feed URL is typed by an organiser, so the fetch is guarded like any server-side request to a
 user-given address: http(s) only, every hop's host resolved and refused unless all its addresses
-are public (loopback is allowed only with CAMPUSVOICE_FETCH_ALLOW_PRIVATE, for tests and the demo;
-the same policy as outreach/fetch.py), no more than MAX_REDIRECTS hops, a timeout, and a size cap.
-Known gap, as there: the name is resolved again when connecting (DNS rebinding is not pinned). Conditional requests (ETag,
-Last-Modified) spare both sides. A broken feed records its error on the ally; it never raises.
+are public (loopback is allowed only with CAMPUSVOICE_FETCH_ALLOW_PRIVATE, for tests and the demo),
+a timeout, and a size cap: all of it in campusvoice/fetching.py, shared with the newspaper monitor.
+Conditional requests (ETag, Last-Modified) spare both sides. A broken feed records its error on the ally; it never raises.
 """
 
 import calendar
 import datetime as dt
-import ipaddress
 import logging
-import socket
-import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import feedparser
-import requests
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
+from campusvoice import fetching
 from campusvoice.campaigns.models import Ally, AllyItem
 
 logger = logging.getLogger(__name__)
@@ -32,36 +27,12 @@ logger = logging.getLogger(__name__)
 MAX_BYTES = 2 * 1024 * 1024
 TIMEOUT = (5, 10)  # connect, read (seconds)
 TOTAL_SECONDS = 20  # a server that drips bytes is cut off too
-MAX_REDIRECTS = 5
 MAX_ITEMS = 50
 USER_AGENT = "campusvoice feed reader (+https://github.com/campusvoice)"
 
 
 class FeedError(Exception):
     """The feed could not be fetched or read; the message is shown on the ally."""
-
-
-def _address_allowed(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return bool(getattr(settings, "CAMPUSVOICE_FETCH_ALLOW_PRIVATE", False))
-    return ip.is_global and not ip.is_multicast
-
-
-def _check_host(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FeedError(_("Only http and https addresses can be fetched."))
-    if parts.username or parts.password:
-        raise FeedError(_("Addresses with a user name or password are not fetched."))
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FeedError(_("The feed's host could not be found.")) from exc
-    if not all(_address_allowed(info[4][0]) for info in infos):
-        raise FeedError(_("The feed's address is on a private network; it was not fetched."))
 
 
 @dataclass
@@ -72,63 +43,45 @@ class Fetched:
     last_modified: str = ""
 
 
-def feed_download(*, url: str, etag: str = "", last_modified: str = "") -> Fetched:
-    """GET the feed, following redirects by hand so each hop is checked; raises FeedError."""
-    headers = {
-        "User-Agent": USER_AGENT,
-        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+def _feed_error(exc: fetching.FetchError) -> FeedError:
+    """Our own message for the ally's page, by the kind of failure."""
+    messages = {
+        "scheme": _("Only http and https addresses can be fetched."),
+        "credentials": _("Addresses with a user name or password are not fetched."),
+        "dns": _("The feed's host could not be found."),
+        "private": _("The feed's address is on a private network; it was not fetched."),
+        "timeout": _("The feed did not answer in time."),
+        "connect": _("The feed could not be reached."),
+        "too_large": _("The feed is larger than %(mb)s MB.") % {"mb": MAX_BYTES // (1024 * 1024)},
+        "broken": _("The feed could not be read to the end."),
+        "redirects": _("The feed redirected too many times."),
     }
-    if etag:
-        headers["If-None-Match"] = etag
-    if last_modified:
-        headers["If-Modified-Since"] = last_modified
-    deadline = time.monotonic() + TOTAL_SECONDS
-    with requests.Session() as session:
-        session.trust_env = False  # no proxies from the environment
-        for _hop in range(MAX_REDIRECTS + 1):
-            _check_host(url)
-            try:
-                response = session.get(
-                    url, headers=headers, timeout=TIMEOUT, allow_redirects=False, stream=True
-                )
-            except requests.Timeout as exc:
-                raise FeedError(_("The feed did not answer in time.")) from exc
-            except requests.RequestException as exc:
-                raise FeedError(_("The feed could not be reached.")) from exc
-            with response:
-                if response.is_redirect:
-                    url = urljoin(url, response.headers.get("Location", ""))
-                    continue
-                if response.status_code == 304:
-                    return Fetched(status=304, etag=etag, last_modified=last_modified)
-                if response.status_code >= 400:
-                    raise FeedError(
-                        _("The feed answered with HTTP %(status)s.") % {"status": response.status_code}
-                    )
-                declared = response.headers.get("Content-Length", "")
-                if declared.isdigit() and int(declared) > MAX_BYTES:
-                    raise FeedError(
-                        _("The feed is larger than %(mb)s MB.") % {"mb": MAX_BYTES // (1024 * 1024)}
-                    )
-                body = bytearray()
-                try:
-                    for chunk in response.iter_content(chunk_size=65536):
-                        body += chunk
-                        if time.monotonic() > deadline:
-                            raise FeedError(_("The feed did not answer in time."))
-                        if len(body) > MAX_BYTES:
-                            raise FeedError(
-                                _("The feed is larger than %(mb)s MB.") % {"mb": MAX_BYTES // (1024 * 1024)}
-                            )
-                except requests.RequestException as exc:
-                    raise FeedError(_("The feed could not be read to the end.")) from exc
-                return Fetched(
-                    status=response.status_code,
-                    body=bytes(body),
-                    etag=response.headers.get("ETag", "")[:300],
-                    last_modified=response.headers.get("Last-Modified", "")[:100],
-                )
-    raise FeedError(_("The feed redirected too many times."))
+    if exc.reason == "status":
+        return FeedError(_("The feed answered with HTTP %(status)s.") % {"status": exc.status})
+    return FeedError(messages.get(exc.reason, _("The feed could not be reached.")))
+
+
+def feed_download(*, url: str, etag: str = "", last_modified: str = "") -> Fetched:
+    """GET the feed through the shared careful fetcher (every hop checked); raises FeedError."""
+    try:
+        result = fetching.fetch(
+            url,
+            etag=etag,
+            last_modified=last_modified,
+            max_bytes=MAX_BYTES,
+            timeout=TOTAL_SECONDS,
+            request_timeout=TIMEOUT,
+            accept="application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+            user_agent=USER_AGENT,
+        )
+    except fetching.FetchError as exc:
+        raise _feed_error(exc) from exc
+    return Fetched(
+        status=result.status,
+        body=result.content,
+        etag=result.etag[:300],
+        last_modified=result.last_modified[:100],
+    )
 
 
 def _published(entry) -> dt.datetime | None:

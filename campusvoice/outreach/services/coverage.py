@@ -12,11 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from campusvoice import fetching
 from campusvoice.accounts.models import User
 from campusvoice.campaigns.models import Campaign
 from campusvoice.campuses.models import StudentNewspaper, University
 from campusvoice.errors import ApplicationError
-from campusvoice.outreach import fetch as fetching
 from campusvoice.outreach.models import Article, WatchedSource
 
 logger = logging.getLogger(__name__)

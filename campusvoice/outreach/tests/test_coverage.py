@@ -7,9 +7,10 @@ import urllib3.util.connection
 from django.core.exceptions import ValidationError
 from django.test import override_settings
 
+from campusvoice import fetching as fetch
 from campusvoice.campuses.tests.factories import StudentNewspaperFactory, UniversityFactory
 from campusvoice.errors import ApplicationError
-from campusvoice.outreach import fetch, selectors
+from campusvoice.outreach import selectors
 from campusvoice.outreach.models import Article, WatchedSource
 from campusvoice.outreach.services import coverage
 from campusvoice.outreach.tests.conftest import ETAG, NewspaperServer

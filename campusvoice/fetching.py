@@ -1,4 +1,5 @@
-"""A polite, careful HTTP fetcher for newspaper feeds and pages an organiser adds.
+"""A polite, careful HTTP fetcher for addresses organisers type: newspaper feeds and pages
+(outreach) and allies' feeds (campaigns). One module, so the policy below has one place to mend.
 
 Each hop of a redirect is resolved and every address checked before we connect: only public
 addresses (plus loopback when settings.CAMPUSVOICE_FETCH_ALLOW_PRIVATE is true, for tests and the
@@ -23,11 +24,20 @@ USER_AGENT = "campusvoice-coverage/0.1 (student-newspaper monitor; +{site})"
 
 
 class FetchError(Exception):
-    """The fetch failed; the message says why, without quoting the response."""
+    """The fetch failed; the message says why, without quoting the response.
+
+    `reason` names the kind of failure (timeout, connect, status, too_large, broken, dns), so a
+    caller can show its own, translated message.
+    """
+
+    def __init__(self, message: str, *, reason: str = "failed", status: int | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.status = status
 
 
 class FetchRefused(FetchError):
-    """We would not fetch this address (scheme, private address, too many redirects)."""
+    """We would not fetch this address (reason: scheme, credentials, private, redirects)."""
 
 
 @dataclass
@@ -57,17 +67,21 @@ def check_url(url: str) -> None:
     """Raise FetchRefused unless `url` is http(s) and every address of its host is allowed."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchRefused(f"only http and https addresses are fetched ({parts.scheme or 'none'})")
+        raise FetchRefused(
+            f"only http and https addresses are fetched ({parts.scheme or 'none'})", reason="scheme"
+        )
     if parts.username or parts.password:
-        raise FetchRefused("addresses with credentials are not fetched")
+        raise FetchRefused("addresses with credentials are not fetched", reason="credentials")
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"the host name does not resolve ({type(exc).__name__})") from exc
+        raise FetchError(f"the host name does not resolve ({type(exc).__name__})", reason="dns") from exc
     addresses = {info[4][0] for info in infos}
     refused = sorted(a for a in addresses if not _address_allowed(a))
     if refused:
-        raise FetchRefused(f"{parts.hostname} resolves to a non-public address ({refused[0]})")
+        raise FetchRefused(
+            f"{parts.hostname} resolves to a non-public address ({refused[0]})", reason="private"
+        )
 
 
 def fetch(
@@ -78,9 +92,15 @@ def fetch(
     max_bytes: int = MAX_BYTES,
     timeout: float = TIMEOUT_SECONDS,
     accept: str = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/html;q=0.8, */*;q=0.5",
+    request_timeout: tuple[float, float] | None = None,
+    user_agent: str = "",
 ) -> FetchResult:
-    """GET `url` safely; raises FetchRefused or FetchError. 304 comes back as a result."""
-    headers = {"User-Agent": USER_AGENT.format(site=settings.SITE_URL), "Accept": accept}
+    """GET `url` safely; raises FetchRefused or FetchError. 304 comes back as a result.
+
+    `timeout` caps the whole fetch, redirects and download included; `request_timeout`
+    (connect, read) caps each request, by default whatever remains of the whole.
+    """
+    headers = {"User-Agent": user_agent or USER_AGENT.format(site=settings.SITE_URL), "Accept": accept}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -92,15 +112,19 @@ def fetch(
             check_url(url)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise FetchError("timed out")
+                raise FetchError("timed out", reason="timeout")
             try:
                 response = session.get(
-                    url, headers=headers, allow_redirects=False, stream=True, timeout=remaining
+                    url,
+                    headers=headers,
+                    allow_redirects=False,
+                    stream=True,
+                    timeout=request_timeout or remaining,
                 )
             except requests.Timeout as exc:
-                raise FetchError("timed out") from exc
+                raise FetchError("timed out", reason="timeout") from exc
             except requests.RequestException as exc:
-                raise FetchError(f"could not connect ({type(exc).__name__})") from exc
+                raise FetchError(f"could not connect ({type(exc).__name__})", reason="connect") from exc
             with response:
                 if response.is_redirect:
                     url = urljoin(url, response.headers.get("Location", ""))
@@ -108,21 +132,29 @@ def fetch(
                 if response.status_code == 304:
                     return FetchResult(url=url, status=304, etag=etag, last_modified=last_modified)
                 if response.status_code >= 400:
-                    raise FetchError(f"the server answered {response.status_code}")
+                    raise FetchError(
+                        f"the server answered {response.status_code}",
+                        reason="status",
+                        status=response.status_code,
+                    )
                 declared = response.headers.get("Content-Length", "")
                 if declared.isdigit() and int(declared) > max_bytes:
-                    raise FetchError(f"too large ({int(declared)} bytes; the limit is {max_bytes})")
+                    raise FetchError(
+                        f"too large ({int(declared)} bytes; the limit is {max_bytes})", reason="too_large"
+                    )
                 chunks, size = [], 0
                 try:
                     for chunk in response.iter_content(64 * 1024):
                         size += len(chunk)
                         if size > max_bytes:
-                            raise FetchError(f"too large (over {max_bytes} bytes)")
+                            raise FetchError(f"too large (over {max_bytes} bytes)", reason="too_large")
                         if time.monotonic() > deadline:
-                            raise FetchError("timed out")
+                            raise FetchError("timed out", reason="timeout")
                         chunks.append(chunk)
                 except requests.RequestException as exc:
-                    raise FetchError(f"the download broke off ({type(exc).__name__})") from exc
+                    raise FetchError(
+                        f"the download broke off ({type(exc).__name__})", reason="broken"
+                    ) from exc
                 return FetchResult(
                     url=url,
                     status=response.status_code,
@@ -131,4 +163,4 @@ def fetch(
                     etag=response.headers.get("ETag", ""),
                     last_modified=response.headers.get("Last-Modified", ""),
                 )
-    raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
+    raise FetchRefused(f"more than {MAX_REDIRECTS} redirects", reason="redirects")
