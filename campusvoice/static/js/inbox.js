@@ -23,7 +23,13 @@
     setCurrent(all[next]);
   }
 
-  function press(key) {
+  function press(key, tries) {
+    // A row htmx is still swapping in has buttons htmx has not wired yet: clicking one then would
+    // submit a plain form and reload the page. Wait (briefly) until the swap has settled.
+    if (document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")) {
+      if ((tries || 0) < 40) { window.setTimeout(function () { press(key, (tries || 0) + 1); }, 50); }
+      return;
+    }
     // Row shortcuts click the row's own button, so keyboard and mouse share one code path.
     var scope = current() || (document.querySelector(".thread-side") ? document : null);
     if (!scope) { return; }
