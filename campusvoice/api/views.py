@@ -98,7 +98,7 @@ class PersonSerializer(HalSerializer):
         emails = sorted(person.emails.all(), key=lambda e: e.pk)
         return [{"address": e.address, "primary": i == 0} for i, e in enumerate(emails)]
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field({"type": "array", "items": {"type": "object"}})
     def get_postal_addresses(self, person):
         return []  # not stored: campusvoice keeps a campus, not a postal address
 
@@ -118,7 +118,9 @@ class PetitionSerializer(HalSerializer):
     origin_system = serializers.SerializerMethodField()
     _links = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(
+        {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}}
+    )
     def get_target(self, petition):
         return [{"name": petition.target_description}]
 
@@ -239,8 +241,14 @@ class PersonInput(serializers.Serializer):
     email_addresses = EmailAddressInput(many=True, required=False, max_length=5)
     postal_addresses = PostalAddressInput(many=True, required=False, max_length=5)
     languages_spoken = serializers.ListField(
-        child=serializers.CharField(max_length=8), required=False, max_length=5
+        child=serializers.CharField(min_length=1, max_length=8), required=False, max_length=5
     )
+
+
+class SignupPersonInput(PersonInput):
+    """The signup helper finds or creates the person by e-mail, so one address is required."""
+
+    email_addresses = serializers.ListField(child=EmailAddressInput(), min_length=1, max_length=5)
 
 
 def _required_email(person: dict) -> str:
@@ -293,9 +301,9 @@ class PersonListApi(ApiView):
 
     @extend_schema_serializer(component_name="PersonSignupInput")
     class InputSerializer(serializers.Serializer):
-        person = PersonInput()
+        person = SignupPersonInput()
         add_tags = serializers.ListField(
-            child=serializers.CharField(max_length=60), required=False, max_length=50
+            child=serializers.CharField(min_length=1, max_length=60), required=False, max_length=50
         )
 
     OutputSerializer = PersonSerializer
@@ -475,7 +483,7 @@ class TagListApi(ApiView):
 
     @extend_schema_serializer(component_name="TagInput")
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=60)
+        name = serializers.CharField(min_length=1, max_length=60)
 
     OutputSerializer = TagSerializer
 
@@ -523,7 +531,9 @@ class TaggingListApi(ApiView):
     @extend_schema_serializer(component_name="TaggingInput")
     class InputSerializer(serializers.Serializer):
         class LinksInput(serializers.Serializer):
-            person = inline_serializer("PersonLink", fields={"href": serializers.CharField(max_length=500)})
+            person = inline_serializer(
+                "PersonLink", fields={"href": serializers.CharField(min_length=1, max_length=500)}
+            )
 
             def to_internal_value(self, data):
                 # The key has a colon, which a field name cannot have.

@@ -76,6 +76,22 @@ def worker_argv() -> list[str]:
     return [sys.executable, "-m", "campusvoice", "worker"]
 
 
+def scheduler_argv() -> list[str]:
+    return [sys.executable, "-m", "campusvoice", "scheduler"]
+
+
+def fakegraph_argv(*, bind: str, port: int, drip_every: float) -> tuple[str, list[str]]:
+    """The fake Graph API for the demo, with its live feed, webhooks to this server; (url, argv)."""
+    from django.urls import reverse
+
+    host, _sep, web_port = bind.rpartition(":")
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "[::]", "::") else host  # noqa: S104 - a wildcard bind
+    webhook_url = f"http://{host}:{web_port}{reverse('meta:webhook')}"
+    argv = [sys.executable, "-m", "campusvoice", "fakegraph", f"--port={port}", "--seed=demo"]
+    argv += [f"--webhook-url={webhook_url}", "--drip", f"--drip-every={drip_every}"]
+    return f"http://127.0.0.1:{port}", argv
+
+
 def processes_supervise(*, commands: dict[str, list[str]], stdout) -> int:
     """Run the commands side by side until one exits or we receive SIGINT/SIGTERM, then stop all.
 

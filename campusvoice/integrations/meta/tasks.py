@@ -1,7 +1,6 @@
 """Background work for the Meta integration: thin wrappers that load by id and call a service.
 
-Nothing here schedules itself: run `campusvoice meta sync` and `campusvoice meta process-webhooks`
-from cron or a systemd timer (every few minutes), as healthchecks runs its loops as commands.
+The periodic ones are scheduled in campusvoice/ops/schedule.py (`campusvoice scheduler`).
 """
 
 from django.tasks import task
@@ -34,3 +33,47 @@ def connection_sync(connection_id: int, full: bool = False) -> None:
     )
     if connection is not None:
         sync.connection_sync(connection=connection, full=full)
+
+
+@task
+def connections_sync_all() -> None:
+    """Sync every active connection, each in its own task so one slow Page delays no other."""
+    from .models import MetaConnection
+
+    for connection_id in MetaConnection.objects.filter(status=MetaConnection.Status.ACTIVE).values_list(
+        "pk", flat=True
+    ):
+        connection_sync.enqueue(connection_id)
+
+
+@task
+def ad_campaign_push(ad_campaign_id: int) -> None:
+    """Create (or finish creating) a paused Meta ad campaign; safe to run again."""
+    from . import ads
+    from .models import AdCampaign
+
+    ad_campaign = AdCampaign.objects.filter(pk=ad_campaign_id).first()
+    if ad_campaign is not None:
+        ads.ad_campaign_push(ad_campaign=ad_campaign)
+
+
+@task
+def insights_sync(connection_id: int) -> None:
+    """Fetch the ad sets', ad campaigns' and campaign posts' figures of one connection."""
+    from . import insights
+    from .models import MetaConnection
+
+    connection = MetaConnection.objects.select_related("channel").filter(pk=connection_id).first()
+    if connection is not None and connection.is_active:
+        insights.insights_sync(connection=connection)
+
+
+@task
+def insights_sync_all() -> None:
+    """Enqueue an insights sync for every active connection (scheduled daily)."""
+    from .models import MetaConnection
+
+    for connection_id in MetaConnection.objects.filter(status=MetaConnection.Status.ACTIVE).values_list(
+        "pk", flat=True
+    ):
+        insights_sync.enqueue(connection_id)

@@ -56,7 +56,9 @@ def task_status(result_id: str, env: dict) -> str:
     return campusvoice("shell", "--no-imports", "-c", code, env=env).stdout.strip()
 
 
-def test_it_serves_in_production_mode_with_a_task_worker_and_stops_both_on_sigterm(production_env, tmp_path):
+def test_it_serves_in_production_mode_with_a_task_worker_and_the_scheduler_and_stops_all_on_sigterm(
+    production_env, tmp_path
+):
     env = production_env | {"CAMPUSVOICE_ALLOWED_HOSTS": "127.0.0.1", "CAMPUSVOICE_HTTPS": "false"}
     assert campusvoice("migrate", "--no-input", env=env).returncode == 0
     port = free_port()
@@ -92,14 +94,20 @@ def test_it_serves_in_production_mode_with_a_task_worker_and_stops_both_on_sigte
         while (status := task_status(result_id, env)) != "SUCCESSFUL" and time.monotonic() < deadline:
             time.sleep(0.5)
         assert status == "SUCCESSFUL"
+        # The scheduler boots Django like the others; on a busy machine it may still be starting.
+        while "Starting scheduler" not in log.read_text() and time.monotonic() < deadline + 30:
+            time.sleep(0.5)
     finally:
         server.send_signal(signal.SIGTERM)
         returncode = server.wait(timeout=60)
 
     output = log.read_text()
     assert returncode == 0, output
-    children = [int(pid) for pid in re.findall(r"Started (?:gunicorn|task worker) \(pid (\d+)\)", output)]
-    assert len(children) == 2, output
+    children = [
+        int(pid) for pid in re.findall(r"Started (?:gunicorn|task worker|scheduler) \(pid (\d+)\)", output)
+    ]
+    assert len(children) == 3, output
+    assert "Scheduling 10 periodic tasks." in output
     for pid in children:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
