@@ -32,6 +32,7 @@ SCHEDULE = [
         "* * * * *", "campusvoice.petitions.tasks.outgoing_emails_send_due", "mail retries after an outage"
     ),
     Periodic("* * * * *", "campusvoice.campaigns.tasks.content_publish_due", "scheduled posts that are due"),
+    Periodic("* * * * *", "campusvoice.ops.tasks.tasks_requeue_orphaned", "tasks a dead worker left running"),
     # Webhooks carry new comments at once; the sync catches what webhooks missed.
     Periodic(
         "*/10 * * * *", "campusvoice.integrations.meta.tasks.connections_sync_all", "comments webhooks missed"

@@ -1,7 +1,10 @@
 """Running the product: collected static files and the processes behind `campusvoice serve`."""
 
+import datetime as dt
+import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,6 +15,11 @@ from django.conf import settings
 from django.contrib.staticfiles.finders import get_finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.core.management import call_command
+from django.db import transaction
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
 
 # gunicorn's own default for the time a worker gets to finish its requests after SIGTERM.
 GRACEFUL_TIMEOUT = 30
@@ -144,3 +152,72 @@ def process_replace(argv: list[str]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(argv[0], argv)  # noqa: S606 (our own argv)
+
+
+# Tasks a dead worker left ------------------------------------------------------------------------
+
+# django-tasks-db marks a task RUNNING when a worker claims it and never looks at it again, so a
+# worker killed mid-task (kill -9, OOM, a lost machine) leaves it RUNNING for ever. Every task of
+# ours is idempotent, so running it again is safe; a task that keeps killing its worker stops
+# after MAX_TASK_ATTEMPTS and shows as failed on the status page.
+MAX_TASK_ATTEMPTS = 3
+
+
+class WorkerLost(Exception):
+    """Recorded as the failure of a task whose worker died MAX_TASK_ATTEMPTS times."""
+
+
+def worker_id_for_this_process() -> str:
+    """`host:pid`, so a worker on the same host can tell a dead claimer from a live one."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+def _claimer_alive(worker_id: str) -> bool | None:
+    """True or False for a worker of this host; None (unknown) for another machine's."""
+    host, _, pid = worker_id.rpartition(":")
+    if host != socket.gethostname()[:40] or not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a process with that id exists, owned by someone else
+    return True
+
+
+def tasks_requeue_orphaned(*, stale_after: dt.timedelta | None = None) -> dict[str, int]:
+    """Put RUNNING tasks whose worker died back in the queue, or fail them after too many deaths.
+
+    A claimer on this host is dead when its process is gone. A claimer on another machine cannot
+    be asked, so its task counts as orphaned once it has run longer than `stale_after`
+    (CAMPUSVOICE_TASK_STALE_MINUTES): set it above the longest task you expect.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    stale_after = stale_after or dt.timedelta(minutes=settings.CAMPUSVOICE_TASK_STALE_MINUTES)
+    too_old = timezone.now() - stale_after
+    counts = {"requeued": 0, "failed": 0}
+    with transaction.atomic():
+        running = DBTaskResult.objects.select_for_update(skip_locked=True).filter(
+            status=TaskResultStatus.RUNNING
+        )
+        for result in running:
+            alive = _claimer_alive(result.worker_ids[-1] if result.worker_ids else "")
+            if alive is None:
+                alive = not (result.started_at and result.started_at < too_old)
+            if alive:
+                continue
+            if len(result.worker_ids) >= MAX_TASK_ATTEMPTS:
+                result.set_failed(
+                    WorkerLost(f"its worker died {len(result.worker_ids)} times while running it")
+                )
+                counts["failed"] += 1
+            else:
+                result.status = TaskResultStatus.READY
+                result.started_at = None
+                result.save(update_fields=["status", "started_at"])
+                counts["requeued"] += 1
+    if any(counts.values()):
+        logger.warning("orphaned tasks: %(requeued)d requeued, %(failed)d failed", counts)
+    return counts

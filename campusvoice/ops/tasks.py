@@ -14,3 +14,20 @@ def ops_ping(token: str) -> str:
     """
     cache.set(f"ops:ping:{token}", timezone.now().isoformat(), timeout=3600)
     return token
+
+
+@task
+def tasks_requeue_orphaned() -> dict[str, int]:
+    """Requeue tasks whose worker died mid-run (or fail them after repeated deaths)."""
+    from campusvoice.ops import services
+
+    return services.tasks_requeue_orphaned()
+
+
+@task
+def ops_sleep(seconds: float, token: str) -> str:
+    """Sleep, then record like ops_ping: a task slow enough to kill its worker in the middle of."""
+    import time
+
+    time.sleep(seconds)
+    return ops_ping.call(token)

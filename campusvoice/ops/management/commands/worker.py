@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from campusvoice.ops import services
 from campusvoice.ops.cli import ExamplesCommand
 
 DB_BACKEND = "django_tasks_db.DatabaseBackend"
@@ -40,6 +41,11 @@ class Command(ExamplesCommand):
         verbosity = options["verbosity"]
 
         if backend == DB_BACKEND:
+            counts = services.tasks_requeue_orphaned()
+            if any(counts.values()):
+                self.stdout.write(
+                    f"Tasks a dead worker left: {counts['requeued']} back in the queue, {counts['failed']} failed."
+                )
             call_command(
                 "db_worker",
                 queue_name=",".join(queues),
@@ -47,6 +53,8 @@ class Command(ExamplesCommand):
                 max_tasks=max_tasks,
                 # Code reloading drops the task in hand; restart the worker on deploy instead.
                 reload=False,
+                # host:pid, so the next worker can tell that a task's claimer died.
+                worker_id=services.worker_id_for_this_process(),
                 verbosity=verbosity,
             )
         elif backend == RQ_BACKEND:
