@@ -32,6 +32,7 @@ def test_it_locks_out_after_repeated_failures(client, organiser):
     response = client.post(reverse("accounts:login"), {"username": organiser.email, "password": PASSWORD})
     assert response.status_code == 429
     assert "Too many failed" in response.content.decode()
+    assert response["Retry-After"] == str(15 * 60)  # the default cool-off, a quarter of an hour
 
 
 def test_it_requires_an_admin_to_set_up_two_factor(client, admin_user):
