@@ -38,6 +38,12 @@ SCHEDULE = [
         "*/10 * * * *", "campusvoice.integrations.meta.tasks.connections_sync_all", "comments webhooks missed"
     ),
     Periodic("*/15 * * * *", "campusvoice.analytics.tasks.analytics_refresh", "dashboard figures"),
+    # Meta recomputes reach a few times a day; hourly keeps the dashboard fresh within its quota.
+    Periodic(
+        "27 * * * *",
+        "campusvoice.integrations.meta.tasks.insights_sync_all",
+        "reach per campus ad set and post",
+    ),
     # Feeds: hourly is polite to small student newspapers and allies' sites.
     Periodic("17 * * * *", "campusvoice.campaigns.tasks.allies_fetch", "allies' new items"),
     Periodic("43 * * * *", "campusvoice.outreach.tasks.newspapers_fetch", "student-newspaper articles"),
