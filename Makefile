@@ -18,6 +18,7 @@ LINTED := campusvoice $(wildcard bench)
 
 help:
 	@echo "make demo   create .venv, install, migrate, load the demo organisation, serve on http://127.0.0.1:8000"
+	@echo "            (with a fake Facebook Page on http://127.0.0.1:8765 adding live comments)"
 	@echo "make demo-otp   print the demo admin's current two-factor code"
 	@echo "make test   lint and run the whole test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)"
 	@echo "make bench  run the speed benchmarks in bench/ (results go in docs/benchmarks.md)"

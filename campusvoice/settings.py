@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and its error page, carries the request id.
+    "campusvoice.ops.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -123,7 +125,28 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CAMPUSVOICE_CACHE_URL", default="locmemcache://")}
+# Rate limits, one-time puzzles and cached counts must be shared by every web process (a counter
+# per process multiplies each limit by the number of workers): a table in the database by default
+# (made by a migration, campusvoice/ops/migrations), Redis when CAMPUSVOICE_CACHE_URL names one.
+CACHE_TABLE = "campusvoice_cache"
+_cache_url = env.str("CAMPUSVOICE_CACHE_URL", default="")
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    # Django's own RedisCache: atomic INCR, so concurrent requests never lose a count.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+elif _cache_url:
+    CACHES = {"default": env.cache_url_config(_cache_url)}
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Django culls a third of the entries past MAX_ENTRIES (default 300), live rate-limit
+            # counters included: keep room for a busy day's counters.
+            "OPTIONS": {"MAX_ENTRIES": env.int("CAMPUSVOICE_CACHE_MAX_ENTRIES", default=100_000)},
+        }
+    }
 
 # Background work: Django's tasks API. "db" (default) or "rq" (Redis, for several machines).
 TASKS_BACKEND = env.str("CAMPUSVOICE_TASKS_BACKEND", default="db")
@@ -140,6 +163,18 @@ elif TASKS_BACKEND == "db":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 else:
     raise ImproperlyConfigured("CAMPUSVOICE_TASKS_BACKEND must be one of: db, rq, immediate.")
+
+# A task RUNNING this long on another machine is taken as orphaned by a dead worker and requeued
+# (on the same machine a dead worker is seen at once). Keep it above the longest task.
+CAMPUSVOICE_TASK_STALE_MINUTES = env.int("CAMPUSVOICE_TASK_STALE_MINUTES", default=120)
+
+# The periodic scheduler (campusvoice/ops/schedule.py). With several machines, a Redis lock keeps
+# a second scheduler from enqueueing everything twice; one machine needs no lock.
+SCHEDULER_LOCK = env.str("CAMPUSVOICE_SCHEDULER_LOCK", default="none")
+if SCHEDULER_LOCK == "redis":
+    CRONTASK = {"REDIS_URL": REDIS_URL}
+elif SCHEDULER_LOCK != "none":
+    raise ImproperlyConfigured("CAMPUSVOICE_SCHEDULER_LOCK must be none or redis.")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -162,6 +197,7 @@ AXES_COOLOFF_TIME = env.float("CAMPUSVOICE_LOGIN_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "campusvoice.accounts.lockout.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env.bool("CAMPUSVOICE_LOGIN_THROTTLING", default=True)
 AXES_SENSITIVE_PARAMETERS = ["password"]
@@ -272,17 +308,52 @@ CAMPUSVOICE_RETENTION_INACTIVE_MONTHS = env.int("CAMPUSVOICE_RETENTION_INACTIVE_
 
 # Sites that may frame the embeddable petition form (/p/<slug>/embed/), e.g. https://example.org.
 CAMPUSVOICE_EMBED_ALLOWED_HOSTS = env.list("CAMPUSVOICE_EMBED_ALLOWED_HOSTS", default=[])
+# The puzzle public forms ask for under load (petitions/throttling.py): leading zero bits of a
+# SHA-256, each bit doubling a browser's work (16: about 65,000 hashes, a fraction of a second).
+CAMPUSVOICE_POW_BITS = env.int("CAMPUSVOICE_POW_BITS", default=16)
+# Erasure tombstones (conversations.ErasedAuthor) are keyed hashes of platform ids under this key.
+# Set it once and keep it: a new key makes old tombstones unrecognisable. Empty: derived from
+# SECRET_KEY (which then must not change).
+CAMPUSVOICE_ERASURE_KEY = env.str("CAMPUSVOICE_ERASURE_KEY", default="")
 
 # No personal data in logs: only our own structured events and Django's errors (without
 # request bodies) are logged.
 LOG_LEVEL = env.str("CAMPUSVOICE_LOG_LEVEL", default="INFO")
+# JSON lines (one object per line: timestamp, level, logger, message, request_id) in production;
+# plain text in debug mode. CAMPUSVOICE_LOG_FORMAT=json|plain overrides.
+LOG_FORMAT = env.str("CAMPUSVOICE_LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("CAMPUSVOICE_LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "campusvoice.ops.logs.RequestIdFilter"},
+        "scrub": {"()": "campusvoice.ops.logs.ScrubFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": True,  # ISO 8601 in UTC
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "scrub"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Through the root handler only: Django's own handlers would print twice, and its
+        # mail_admins handler would e-mail request details.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # At DEBUG it logs every SQL statement with its parameters.
+        "django.db.backends": {"level": "WARNING"},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         # PDF rendering narrates every step at INFO.
@@ -292,6 +363,9 @@ LOGGING = {
         "urllib3": {"level": "WARNING"},
     },
 }
+# Error reports (the debug page, and e-mail if ever configured) hide every form and query value.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "campusvoice.ops.logs.SafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "campusvoice.ops.logs.SafeExceptionReporter"
 
 # The OSDI API (campusvoice/api/): tokens in the OSDI-API-Token header, HAL+JSON.
 REST_FRAMEWORK = {
@@ -315,6 +389,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "People, petitions, signatures, tags and taggings in Action Network's OSDI flavour.",
     "VERSION": "2",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "campusvoice.api.schema.error_responses",
+    ],
 }
 # Requests per member: "120/min", "5000/hour"…
 CAMPUSVOICE_API_RATE = env.str("CAMPUSVOICE_API_RATE", default="120/min")
@@ -325,6 +403,14 @@ CAMPUSVOICE_META_GRAPH_URL = env.str("CAMPUSVOICE_META_GRAPH_URL", default="http
 CAMPUSVOICE_META_APP_ID = env.str("CAMPUSVOICE_META_APP_ID", default="")
 CAMPUSVOICE_META_APP_SECRET = env.str("CAMPUSVOICE_META_APP_SECRET", default="")
 CAMPUSVOICE_META_VERIFY_TOKEN = env.str("CAMPUSVOICE_META_VERIFY_TOKEN", default="")
+# Webhook requests that fail the signature or verify-token check, per IP and window (count,
+# seconds); past it 429. Meta's signed deliveries are never counted.
+CAMPUSVOICE_META_WEBHOOK_REFUSED_PER_IP = tuple(
+    env.list("CAMPUSVOICE_META_WEBHOOK_REFUSED_PER_IP", cast=int, default=[30, 600])
+)
+# Facebook Login for Business: where the consent dialog lives, and the app's configuration id.
+CAMPUSVOICE_META_DIALOG_URL = env.str("CAMPUSVOICE_META_DIALOG_URL", default="https://www.facebook.com")
+CAMPUSVOICE_META_LOGIN_CONFIG_ID = env.str("CAMPUSVOICE_META_LOGIN_CONFIG_ID", default="")
 # Fernet key(s) for Page tokens at rest, comma-separated: the first encrypts, all decrypt (rotation).
 CAMPUSVOICE_META_TOKEN_KEY = env.str("CAMPUSVOICE_META_TOKEN_KEY", default="")
 if DEBUG or TESTING:
@@ -332,6 +418,7 @@ if DEBUG or TESTING:
     CAMPUSVOICE_META_APP_ID = CAMPUSVOICE_META_APP_ID or "100000000000001"
     CAMPUSVOICE_META_APP_SECRET = CAMPUSVOICE_META_APP_SECRET or "dev-only-meta-app-secret"
     CAMPUSVOICE_META_VERIFY_TOKEN = CAMPUSVOICE_META_VERIFY_TOKEN or "dev-only-verify-token"
+    CAMPUSVOICE_META_LOGIN_CONFIG_ID = CAMPUSVOICE_META_LOGIN_CONFIG_ID or "1094000000000042"
     if not CAMPUSVOICE_META_TOKEN_KEY:
         import base64
         import hashlib
@@ -350,10 +437,21 @@ CAMPUSVOICE_META_SLOW_DOWN_SECONDS = env.float("CAMPUSVOICE_META_SLOW_DOWN_SECON
 CAMPUSVOICE_META_SYNC_WINDOW_DAYS = env.int("CAMPUSVOICE_META_SYNC_WINDOW_DAYS", default=90)
 # Comments per Graph page (Meta's maximum for comments is undocumented; 100 is widely accepted).
 CAMPUSVOICE_META_PAGE_SIZE = env.int("CAMPUSVOICE_META_PAGE_SIZE", default=100)
+# The ad account the "Create paused ad campaign" form suggests (act_…); the organiser can change it.
+CAMPUSVOICE_META_AD_ACCOUNT_ID = env.str("CAMPUSVOICE_META_AD_ACCOUNT_ID", default="")
 CAMPUSVOICE_OUTBOXES = {
     "facebook_page": "campusvoice.integrations.meta.outbox.MetaOutbox",
     "instagram": "campusvoice.integrations.meta.outbox.MetaOutbox",
 }
+# Who publishes each kind of content item (campaigns/publishing.py). Without an active Page
+# connection the Page publisher leaves items scheduled for the export bundle.
+CAMPUSVOICE_PUBLISHERS = {
+    "page_post": "campusvoice.integrations.meta.publishing.PagePublisher",
+    "question_post": "campusvoice.integrations.meta.publishing.PagePublisher",
+    "ally_share": "campusvoice.integrations.meta.publishing.PagePublisher",
+}
+# Seconds to wait for Meta's answer to a post; a lost answer is looked up before any retry.
+CAMPUSVOICE_META_PUBLISH_TIMEOUT_SECONDS = env.float("CAMPUSVOICE_META_PUBLISH_TIMEOUT_SECONDS", default=30.0)
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

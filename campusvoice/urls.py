@@ -25,3 +25,6 @@ urlpatterns = [
     path("accounts/profile/api-tokens/", include("campusvoice.api.token_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The 500 page shows the request id; 400, 403 and 404 show it through their templates.
+handler500 = "campusvoice.ops.views.server_error"

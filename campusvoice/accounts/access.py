@@ -26,6 +26,8 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "campaigns.view": frozenset({ADMIN, ORGANISER}),
     "campaigns.edit": frozenset({ADMIN, ORGANISER}),
     "campaigns.approve": frozenset({ADMIN, ORGANISER}),
+    # Making (paused) paid ads on Meta and fetching their figures.
+    "ads.manage": frozenset({ADMIN, ORGANISER}),
     "inbox.view": frozenset({ADMIN, MODERATOR}),
     "inbox.act": frozenset({ADMIN, MODERATOR}),
     "inbox.disclosures": frozenset({ADMIN, MODERATOR}),

@@ -7,18 +7,22 @@ pin (STYLE.md: dependencies earn their place). pygal would bring its own CSS and
 that we would then strip; matplotlib is 40 MB for four pictures.
 
 Every chart is an <svg role="img"> labelled by its <title> and <desc>; the templates put a data
-table next to each one, so nothing is said by the picture alone.
+table next to each one, so nothing is said by the picture alone. The map draws country and US
+state outlines from our own data file (geography.py), never from a tile server.
 """
 
 import math
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from itertools import count
 
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
+from campusvoice.analytics import geography
 from campusvoice.analytics.figures import fast_number
 
 ACCENT = "#5b2a86"
@@ -43,16 +47,6 @@ def _svg(parts: list[str]) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - escaped piece by piece
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
-
-
 def _fmt(value: float, percent: bool) -> str:
     # The same rounding as the tables beside the charts (figures.fast_number rounds; Django's
     # number_format cuts 66.67 to 66.6).
@@ -70,8 +64,10 @@ def time_series(*, title: str, desc: str, points: list[tuple[date, float]], widt
     head, tail = _open(width, height, title, desc)
     if not points:
         return _svg([head, tail])
-    # At least 4 so the four gridlines of a small count fall on whole numbers.
-    top_value = max(4, _nice_max(max(v for _d, v in points)))
+    # Four gridlines a round whole number apart (1, 2, 5 × 10ⁿ): counts read 0, 10, 20, 30, 40,
+    # never 12.5 comments.
+    step = max(1, _nice_ceiling(max(v for _d, v in points) / 4, steps=(1, 2, 5, 10)))
+    top_value = 4 * step
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [head]
     for i in range(5):
@@ -98,7 +94,7 @@ def bar_chart(
     *, title: str, desc: str, items: list[tuple[str, float | None]], percent: bool = False, width: int = 640
 ) -> SafeString:
     """Horizontal bars, one per label; a missing value is drawn as "—" with no bar."""
-    row, left, right = 24, 170, 70
+    row, left, right = 24, 190, 70
     height = max(row * len(items) + 8, 40)
     head, tail = _open(width, height, title, desc)
     known = [v for _label, v in items if v is not None]
@@ -107,6 +103,7 @@ def bar_chart(
     parts = [head]
     for i, (label, value) in enumerate(items):
         y = 4 + i * row
+        # 12 px type is about 6.8 px a character: 26 characters fill the 182 px left of the bars.
         short = label if len(label) <= 26 else label[:25] + "…"
         parts.append(
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" fill="#1b1b1f">{escape(short)}</text>'
@@ -150,32 +147,73 @@ def funnel(*, title: str, desc: str, steps: list[tuple[str, int | None]], width:
     return _svg(parts)
 
 
-def campus_map(
-    *,
-    title: str,
-    desc: str,
-    campuses: list[tuple[str, float, float, float | None]],
-    outlines: list[list[tuple[float, float]]] | None = None,
-    width: int = 640,
-) -> SafeString:
-    """Campuses at their lon/lat, equirectangular around their mid-latitude, fitted to their extent.
+# Light to dark: a darker dot is a larger share. Four classes are as many as a reader can tell apart.
+SHARE_COLOURS = ("#e0cfee", "#b48ad6", "#8450b0", "#4b1f73")
+SEA, LAND, ABROAD, BORDER, STATE_LINE = "#e6eef6", "#ffffff", "#eeeef1", "#8c8c99", "#c9c9d2"
 
-    A dot's area grows with the share of students reached; a hollow dot means no figure yet.
-    Names are drawn only when there are few enough to read (the table beside it has them all).
-    `outlines` are polygons of (lon, lat) drawn underneath, when boundary data is available.
+
+def _nice_ceiling(value: float, steps: tuple[float, ...] = (1, 2, 2.5, 5, 10)) -> float:
+    """The smallest step × 10ⁿ that is at least value (fractions too): 0.046 → 0.05, 33 → 50."""
+    if value <= 0:
+        return 1
+    magnitude = 10 ** math.floor(math.log10(value))
+    return next(step * magnitude for step in steps if value <= step * magnitude * (1 + 1e-9))
+
+
+def share_classes(shares: list[float]) -> list[tuple[float, float]]:
+    """Four equal classes of reach share, from 0 to a round number at or above the largest share.
+
+    A largest share of 4.6 % rounds up to 5 %: 0–1.25, 1.25–2.5, 2.5–3.75 and 3.75–5 % (as
+    fractions). Without any share, four classes up to 1 %.
     """
-    height = int(width * 0.62)
-    head, tail = _open(width, height, title, desc)
-    if not campuses:
-        return _svg([head, tail])
-    lons = [c[1] for c in campuses]
-    lats = [c[2] for c in campuses]
-    # Equirectangular with its standard parallel at the middle latitude: east-west distances
-    # shrink by cos(latitude), so Italy and a US state keep their shape.
+    top = _nice_ceiling(max(shares, default=0), steps=(1, 2, 5, 10)) if any(shares) else 0.01
+    return [
+        (top * i / len(SHARE_COLOURS), top * (i + 1) / len(SHARE_COLOURS)) for i in range(len(SHARE_COLOURS))
+    ]
+
+
+def share_class(share: float, classes: list[tuple[float, float]]) -> int:
+    """The index of the class a share falls in; a bound belongs to the class below it."""
+    for i, (_low, high) in enumerate(classes):
+        if share <= high * (1 + 1e-9):
+            return i
+    return len(classes) - 1
+
+
+@dataclass(frozen=True)
+class MapView:
+    """A frame in degrees and its size in pixels; equirectangular with a standard parallel."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+    width: int
+    height: int
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return (
+            (lon - self.west) / (self.east - self.west) * self.width,
+            (self.north - lat) / (self.north - self.south) * self.height,
+        )
+
+
+def map_view(points: list[tuple[float, float]], width: int) -> MapView:
+    """The frame around the campuses, padded, at least 3° tall, and never wider than twice its height."""
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    # East-west distances shrink by cos(latitude): scaling by it at the middle latitude keeps
+    # Italy and a US state their shape (equirectangular with its standard parallel there).
     squeeze = max(0.2, math.cos(math.radians((min(lats) + max(lats)) / 2)))
-    pad = 1.0
-    west, east = min(lons) - pad, max(lons) + pad
+    span_lon, span_lat = max(lons) - min(lons), max(lats) - min(lats)
+    pad = max(0.6, 0.08 * max(span_lon * squeeze, span_lat))
+    west, east = min(lons) - pad / squeeze, max(lons) + pad / squeeze
     south, north = min(lats) - pad, max(lats) + pad
+    if north - south < 3:
+        middle = (north + south) / 2
+        south, north = middle - 1.5, middle + 1.5
+    # The picture's proportions follow the campuses, between landscape 2:1 and square.
+    ratio = min(1.0, max(0.5, (north - south) / ((east - west) * squeeze)))
+    height = round(width * ratio)
     span_x, span_y = (east - west) * squeeze, north - south
     if span_x / width < span_y / height:
         extra = (span_y * width / height - span_x) / squeeze
@@ -183,44 +221,160 @@ def campus_map(
     else:
         extra = span_x * height / width - span_y
         south, north = south - extra / 2, north + extra / 2
+    return MapView(round(west, 3), round(south, 3), round(east, 3), round(north, 3), width, height)
 
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return (lon - west) / (east - west) * width, (north - lat) / (north - south) * height
 
-    parts = [head, f'<rect width="{width}" height="{height}" fill="#f4f6f9"/>']
-    for polygon in outlines or []:
-        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(lon, lat) for lon, lat in polygon))
-        parts.append(f'<polygon points="{points}" fill="#fff" stroke="{LINE}"/>')
-    step = 1 if north - south < 12 else 5
-    for degree in range(math.floor(west / step) * step, math.ceil(east) + step, step):
-        x, _y = xy(degree, 0)
+def _ring_path(view: MapView, coords: tuple[float, ...]) -> str:
+    xy = view.xy
+    points = " ".join(
+        f"{x:.1f},{y:.1f}" for x, y in (xy(coords[i], coords[i + 1]) for i in range(0, len(coords), 2))
+    )
+    return f"M{points}Z"
+
+
+@lru_cache(maxsize=64)
+def _outlines(view: MapView, home: str) -> str:
+    """The land under a map: countries (the campuses' own in white) and US state lines.
+
+    Cached per frame: the frame depends only on the campuses' coordinates, so every request for
+    the same campaign draws the same outlines.
+    """
+    margin = 0.5
+    bbox = (view.west - margin, view.south - margin, view.east + margin, view.north + margin)
+    countries, states = geography.rings_within(bbox)
+    parts = []
+    for numeric, rings in countries:
+        fill = LAND if numeric == home else ABROAD
+        path = "".join(_ring_path(view, ring.coords) for ring in rings)
         parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height}" stroke="{LINE}" stroke-dasharray="2 4"/>'
+            f'<path d="{path}" fill="{fill}" stroke="{BORDER}" stroke-width=".7" fill-rule="evenodd"/>'
         )
-    for degree in range(math.floor(south / step) * step, math.ceil(north) + step, step):
-        _x, y = xy(0, degree)
-        parts.append(
-            f'<line x1="0" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="{LINE}" stroke-dasharray="2 4"/>'
-        )
-    largest = max((c[3] for c in campuses if c[3] is not None), default=None) or 1
-    biggest = 14 if len(campuses) <= 30 else 7
+    if states:
+        path = "".join(_ring_path(view, ring.coords) for rings in states for ring in rings)
+        parts.append(f'<path d="{path}" fill="none" stroke="{STATE_LINE}" stroke-width=".6"/>')
+    return "".join(parts)
+
+
+def campus_map(
+    *,
+    title: str,
+    desc: str,
+    campuses: list[tuple[str, float, float, float | None]],
+    country: str = "",
+    width: int = 640,
+) -> SafeString:
+    """Campuses at their lon/lat over country outlines, fitted to their extent, with a legend.
+
+    A dot's area grows with the share of students reached and its colour darkens by class of
+    share; a hollow dot means no figure yet. Names are drawn only when there are few enough to
+    read (the table beside the map has them all). `country` (ISO alpha-2) is drawn in white,
+    its neighbours in grey.
+    """
+    if not campuses:
+        head, tail = _open(width, 40, title, desc)
+        return _svg([head, tail])
+    view = map_view([(c[1], c[2]) for c in campuses], width)
+    legend_h = 46
+    height = view.height + legend_h
+    head, tail = _open(width, height, title, desc)
+    clip = f"map-clip-{next(_ids)}"
+    parts = [
+        head,
+        f'<defs><clipPath id="{clip}"><rect width="{width}" height="{view.height}"/></clipPath></defs>',
+        f'<g clip-path="url(#{clip})"><rect width="{width}" height="{view.height}" fill="{SEA}"/>',
+        _outlines(view, geography.country_numeric(country)),
+    ]
+    shares = [c[3] for c in campuses if c[3] is not None]
+    classes = share_classes(shares)
+    largest = max(shares, default=0) or 1
+    biggest = 12 if len(campuses) <= 30 else 6
     labelled = len(campuses) <= 20
-    for name, lon, lat, share in campuses:
-        x, y = xy(lon, lat)
+    # Small dots on top of large ones, so none hides another.
+    for name, lon, lat, share in sorted(campuses, key=lambda c: -(c[3] or 0)):
+        x, y = view.xy(lon, lat)
         if share is None:
             parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="none" stroke="{MUTED}" stroke-width="1.5"/>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#fff" stroke="{MUTED}" stroke-width="1.5">'
+                f"<title>{escape(name)}</title></circle>"
             )
         else:
             radius = 3 + biggest * (share / largest) ** 0.5
+            colour = SHARE_COLOURS[share_class(share, classes)]
             parts.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{ACCENT}" fill-opacity=".5" '
-                f'stroke="{ACCENT}"><title>{escape(name)}</title></circle>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour}" fill-opacity=".9" '
+                f'stroke="#2d1145" stroke-width=".8"><title>{escape(name)} {escape(_fmt(share, True))}</title>'
+                "</circle>"
             )
-        if labelled:
-            label = name if len(name) <= 22 else name[:21] + "…"
-            parts.append(
-                f'<text x="{x + 9:.1f}" y="{y - 7:.1f}" fill="#1b1b1f" font-size="11">{escape(label)}</text>'
-            )
+    if labelled:
+        parts += _labels(view, campuses)
+    parts.append(f'</g><rect width="{width}" height="{view.height}" fill="none" stroke="{LINE}"/>')
+    parts.append(_legend(classes if shares else [], top=view.height + 8))
     parts.append(tail)
     return _svg(parts)
+
+
+def _labels(view: MapView, campuses: list[tuple[str, float, float, float | None]]) -> list[str]:
+    """Campus names beside their dots, each where it overlaps no name already placed.
+
+    Tries right-above, left-above, right-below and left-below of the dot; a name that fits
+    nowhere is left out (the table under the map has every campus). Text width is estimated at
+    6.8 px a character for 11 px type (DejaVu Sans, the widest of the fonts we name).
+    """
+    taken: list[tuple[float, float, float, float]] = []
+    dots = [view.xy(lon, lat) for _name, lon, lat, _share in campuses]
+    parts = []
+    for (name, _lon, _lat, _share), (x, y) in zip(campuses, dots, strict=True):
+        label = name if len(name) <= 24 else name[:23] + "…"
+        w, h = 6.8 * len(label), 12
+        for dx, dy, anchor in ((8, -6, "start"), (-8, -6, "end"), (8, 14, "start"), (-8, 14, "end")):
+            left = x + dx if anchor == "start" else x + dx - w
+            box = (left, y + dy - h + 2, left + w, y + dy + 2)
+            inside = box[0] >= 2 and box[2] <= view.width - 2 and box[1] >= 2 and box[3] <= view.height - 2
+            clear = not any(
+                b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3] for b in taken
+            )
+            # A name must not cover another campus's dot either.
+            clear = clear and not any(
+                box[0] - 3 < px < box[2] + 3 and box[1] - 3 < py < box[3] + 3
+                for px, py in dots
+                if (px, py) != (x, y)
+            )
+            if inside and clear:
+                taken.append(box)
+                # A white copy underneath keeps the name legible over borders.
+                for paint in ('fill="#fff" stroke="#fff" stroke-width="3"', 'fill="#1b1b1f"'):
+                    parts.append(
+                        f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}" font-size="11" {paint}>'
+                        f"{escape(label)}</text>"
+                    )
+                break
+    return parts
+
+
+def _percent(share: float) -> str:
+    """A class bound as a percentage with the decimals it needs: 0, 1.25, 2.5, 5."""
+    value = round(share * 100, 2)
+    decimals = 0 if value == int(value) else 1 if value * 10 == int(value * 10) else 2
+    return fast_number(value, decimals, False, get_language())
+
+
+def _legend(classes: list[tuple[float, float]], *, top: int) -> str:
+    parts = [
+        f'<text x="0" y="{top + 12}" fill="#1b1b1f" font-weight="bold">'
+        f"{escape(gettext('Share of students reached'))}</text>"
+    ]
+    x = 0
+    for (low, high), colour in zip(classes, SHARE_COLOURS, strict=False):
+        parts.append(
+            f'<circle cx="{x + 7}" cy="{top + 27}" r="6" fill="{colour}" stroke="#2d1145" stroke-width=".8"/>'
+        )
+        label = f"{_percent(low)}–{_percent(high)} %"
+        parts.append(f'<text x="{x + 17}" y="{top + 31}" fill="#1b1b1f">{escape(label)}</text>')
+        x += 118
+    parts.append(
+        f'<circle cx="{x + 7}" cy="{top + 27}" r="4" fill="#fff" stroke="{MUTED}" stroke-width="1.5"/>'
+    )
+    parts.append(
+        f'<text x="{x + 17}" y="{top + 31}" fill="#1b1b1f">{escape(gettext("no figure yet"))}</text>'
+    )
+    return "".join(parts)

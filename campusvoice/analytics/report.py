@@ -13,8 +13,8 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from campusvoice.analytics import charts, selectors, sources
-from campusvoice.analytics.figures import CampusFigures, Period, fast_number
+from campusvoice.analytics import charts, geography, selectors, sources
+from campusvoice.analytics.figures import CampusFigures, Figure, Period, fast_number
 
 ENGAGED_STAGES = ("replied", "meeting", "partner")
 
@@ -28,34 +28,43 @@ class Goal:
     note: str = ""
 
 
-def map_charts(rows: list[CampusFigures]) -> list:
+@dataclass
+class CampusMap:
+    country: str  # the country's name in the report's language
+    chart: str
+    placed: list[tuple[str, Figure]]  # (campus, share of students reached), largest share first
+
+
+def map_charts(rows: list[CampusFigures]) -> list[CampusMap]:
     """One map per country, largest first: campaigns span continents, a single frame would not."""
-    by_country: dict[str, list] = {}
+    by_country: dict[str, list[CampusFigures]] = {}
     for r in rows:
-        if r.latitude is not None:
-            by_country.setdefault(r.country or "—", []).append(
-                (r.name, r.longitude, r.latitude, r.reach_share.value)
-            )
-    missing = len(rows) - sum(len(v) for v in by_country.values())
+        by_country.setdefault(r.country or "", []).append(r)
     maps = []
-    for country, placed in sorted(by_country.items(), key=lambda item: -len(item[1])):
-        maps.append(
-            (
-                country,
-                charts.campus_map(
-                    title=_("Target campuses in %(country)s and the share of students reached")
-                    % {"country": country},
-                    desc=_(
-                        "Each dot is a campus at its coordinates; a larger dot means a larger share of its "
-                        "students reached. A hollow dot has no reach figure yet. %(missing)s campuses have no "
-                        "coordinates."
-                    )
-                    % {"missing": missing},
-                    campuses=placed,
-                ),
-            )
+    for code, in_country in sorted(by_country.items(), key=lambda item: (-len(item[1]), item[0])):
+        placed = [r for r in in_country if r.latitude is not None and r.longitude is not None]
+        if not placed:
+            continue
+        name = geography.country_name(code)
+        chart = charts.campus_map(
+            title=_("Target campuses in %(country)s and the share of students reached") % {"country": name},
+            desc=_(
+                "Each dot is a campus at its coordinates over the country's outline; a larger, darker dot "
+                "means a larger share of its students reached. A hollow dot has no reach figure yet."
+            ),
+            campuses=[(r.name, r.longitude, r.latitude, r.reach_share.value) for r in placed],
+            country=code,
         )
+        ordered = sorted(
+            placed, key=lambda r: (r.reach_share.value is None, -(r.reach_share.value or 0), r.name)
+        )
+        maps.append(CampusMap(name, chart, [(r.name, r.reach_share) for r in ordered]))
     return maps
+
+
+def unmapped_count(rows: list[CampusFigures]) -> int:
+    """Campuses left off the maps for want of coordinates."""
+    return sum(1 for r in rows if r.latitude is None or r.longitude is None)
 
 
 def _goals(campaign, rows: list[CampusFigures]) -> list[Goal]:
@@ -162,6 +171,7 @@ def impact_report_context(*, campaign, period: Period, with_quotes: bool) -> dic
         if rows
         else "",
         "series": series,
+        "comments_total": sum(p["comments"] for p in series),
         "series_chart": charts.time_series(
             title=_("Comments per day"),
             desc=_("Comments from the public on the campaign's posts, per day."),
@@ -174,6 +184,7 @@ def impact_report_context(*, campaign, period: Period, with_quotes: bool) -> dic
             steps=steps,
         ),
         "map_charts": map_charts(rows),
+        "unmapped": unmapped_count(rows),
         "stage_columns": _stage_columns(rows),
         "outreach_rows": [
             (

@@ -208,8 +208,13 @@ def campus_counts_summary(*, university_ids, campaign: Campaign | None, period: 
 
 
 def daily_series(*, university_id: int | None, campaign: Campaign | None, period: Period) -> list[dict]:
-    """Per-day counts for one campus (or all), every day of the period present, zeros included."""
-    rows = CampusDailyStats.objects.filter(day__gte=period.date_from, day__lte=period.date_to)
+    """Per-day counts for one campus (or all), every day of the period present, zeros included.
+
+    Days after today are left out: a campaign's period runs to its end date, and a line falling
+    to zero on days still to come would read as activity that stopped.
+    """
+    today = timezone.localdate()
+    rows = CampusDailyStats.objects.filter(day__gte=period.date_from, day__lte=min(period.date_to, today))
     if university_id is not None:
         rows = rows.filter(university_id=university_id)
     names = ("posts", "comments", "on_topic", "signatures_confirmed")
@@ -225,6 +230,7 @@ def daily_series(*, university_id: int | None, campaign: Campaign | None, period
     return [
         {"day": day, **{n: found.get(day, {}).get(n, 0) for n in names}, "new_people": new_people.get(day, 0)}
         for day in period.days
+        if day <= today
     ]
 
 

@@ -6,17 +6,20 @@ app or a selector is missing, or a selector no longer fits, each figure says "no
 rather than a number we made up. Themes come from the campaigns app's themes service
 (`campaigns.services.themes`, read-only functions: the answers it may cluster and the clustering).
 
-Quotes: the only organiser selection of comments that exists is the set quoted in outreach
-letters (`Letter.quoted_comments`). The impact report reads those, and keeps only on-topic,
-non-disclosure, non-hostile, visible comments, text only. Analytics stores no selection itself.
+Quotes: the organisers' selection of comments is the set quoted in outreach letters
+(`Letter.quoted_comments`), kept only while each is still quotable; the petitions app's stories
+give their moderator-approved, redacted excerpts when the writer consented to be quoted. Analytics
+stores no selection itself.
 """
 
 import logging
+import re
+from itertools import zip_longest
 
 from django.apps import apps
 from django.core.exceptions import FieldError
 from django.db import DatabaseError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from campusvoice.analytics.figures import Figure, Kind, bounds, unavailable
@@ -24,6 +27,8 @@ from campusvoice.analytics.figures import Figure, Kind, bounds, unavailable
 logger = logging.getLogger(__name__)
 
 STAGES = ("identified", "contacted", "replied", "meeting", "partner")
+# An @mention names someone: quoted comments keep the "@" and lose the handle.
+MENTION = re.compile(r"@[\w.]+")
 
 
 def _outreach_unavailable() -> dict[str, Figure]:
@@ -115,48 +120,114 @@ def _outreach_counts(*, university_ids, campaign, period):
 
 
 def quotes_for(*, campaign, limit: int = 6) -> list[dict] | None:
-    """Comments organisers chose to quote in letters: on topic, no disclosure, not hostile, text only.
+    """Quotes for the impact report: story excerpts their writers agreed to share, and comments
+    organisers chose for letters. Text, campus and (only where the writer asked) a name.
 
-    None when the outreach app is not there (the report then says so). No author, ever.
+    Stories: approved by a moderator, with the redacted excerpt (never the story itself) and the
+    writer's consent to be quoted anonymously or with their name; a withdrawn story never comes
+    back. Comments: quoted in one of the campaign's letters, and still on topic, reviewed, not a
+    disclosure, hostile, spam, hidden or deleted, checked again now (a comment labelled a
+    disclosure after the letter drops out). No author of a comment, ever. Stories and comments
+    alternate, stories first. None when neither source is there (the report then says so).
     """
-    if campaign is None or not apps.is_installed("campusvoice.outreach"):
+    if campaign is None:
+        return None
+    stories = _story_quotes(campaign=campaign, limit=limit)
+    comments = _comment_quotes(campaign=campaign, limit=limit)
+    if stories is None and comments is None:
+        return None
+    stories, comments = stories or [], comments or []
+    mixed = [q for pair in zip_longest(stories, comments) for q in pair if q is not None]
+    return mixed[:limit]
+
+
+def _max_chars() -> int:
+    try:
+        from campusvoice.outreach.selectors import QUOTE_MAX_CHARS
+    except ImportError:
+        return 280
+    return QUOTE_MAX_CHARS
+
+
+def _story_quotes(*, campaign, limit: int) -> list[dict] | None:
+    if not apps.is_installed("campusvoice.petitions"):
+        return None
+    from campusvoice.petitions.models import Story
+
+    stories = (
+        Story.objects.filter(campaign=campaign, status=Story.Status.APPROVED, withdrawn_at__isnull=True)
+        .filter(Q(consent_quote_anonymously=True) | Q(consent_publish_named=True))
+        .exclude(excerpt="")
+        .order_by("-reviewed_at", "-pk")
+        .values(
+            "excerpt", "consent_publish_named", "display_name", "university__name", "university__short_name"
+        )
+    )[:limit]
+    max_chars = _max_chars()
+    return [
+        {
+            "text": row["excerpt"].strip()[:max_chars],
+            "campus": row["university__short_name"] or row["university__name"] or "",
+            "name": row["display_name"] if row["consent_publish_named"] else "",
+            "kind": "story",
+        }
+        for row in stories
+    ]
+
+
+def _comment_quotes(*, campaign, limit: int) -> list[dict] | None:
+    if not apps.is_installed("campusvoice.outreach"):
         return None
     try:
         from campusvoice.outreach import selectors
-        from campusvoice.outreach.selectors import QUOTE_MAX_CHARS
     except ImportError:
         return None
 
     letters = selectors.letters_for_campaign(campaign=campaign).order_by().values("pk")
     try:
         with transaction.atomic():
-            return _quotes(letters, limit, QUOTE_MAX_CHARS)
+            return _quotes(campaign, letters, limit, _max_chars())
     except (FieldError, DatabaseError):
         logger.warning("quotes unavailable", exc_info=True)
         return None
 
 
-def _quotes(letters, limit, max_chars):
-    from campusvoice.conversations.models import Comment
+def _quotes(campaign, letters, limit, max_chars):
+    from campusvoice.conversations.models import Comment, Post
 
-    quoted = (
+    # The same rules as outreach.selectors.quotable_comments, re-checked today.
+    quoted = list(
         Comment.objects.filter(
             pk__in=_letter_quoted_ids(letters),
+            post__campaign=campaign,
+            status=Comment.Status.DONE,
             on_topic=True,
             disclosure=False,
             hostile=False,
             spam=False,
             is_hidden=False,
+            is_from_page=False,
+            is_placeholder=False,
             deleted_at__isnull=True,
         )
         .exclude(text="")
-        .order_by("-like_count", "-created_time")
-        .values("text", "post__universities__name", "post__universities__short_name")[:limit]
+        .order_by("-like_count", "-created_time", "pk")
+        .values("pk", "text", "post_id")[:limit]
     )
+    campuses: dict[int, str] = {}
+    # One campus per post (the first it targets), looked up once rather than joined per row.
+    for row in (
+        Post.universities.through.objects.filter(post_id__in={q["post_id"] for q in quoted})
+        .order_by("pk")
+        .values("post_id", "university__name", "university__short_name")
+    ):
+        campuses.setdefault(row["post_id"], row["university__short_name"] or row["university__name"])
     return [
         {
-            "text": row["text"][:max_chars],
-            "campus": row["post__universities__short_name"] or row["post__universities__name"] or "",
+            "text": MENTION.sub("@…", row["text"].strip())[:max_chars],
+            "campus": campuses.get(row["post_id"], ""),
+            "name": "",
+            "kind": "comment",
         }
         for row in quoted
     ]

@@ -2,7 +2,8 @@
 
 Every page shows aggregates only: no names, no e-mail addresses, no comment text, so analysts
 see the same pages as everyone else. Quotes in the impact report are the one exception and are
-shown only to members who may manage outreach (the people who chose them).
+shown only to members who may manage outreach (the people who chose them): comments quoted in
+letters and story excerpts a moderator approved with the writer's consent.
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -125,6 +126,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             steps=steps,
         ),
         "map_charts": report.map_charts(rows),
+        "unmapped": report.unmapped_count(rows),
         "table_body": _table_body(
             rows,
             reverse("analytics:campus-detail", args=[0]).replace("/0/", "/{id}/")

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from campusvoice.accounts.access import CAPABILITIES
 from campusvoice.accounts.models import Role, User
 from campusvoice.campaigns import selectors
 from campusvoice.campaigns.models import (
@@ -111,7 +112,14 @@ def _advance(item: ContentItem, *, to: str, at: dt.datetime, by: User | None, pl
     content.content_item_submit(item=item, by=by)
     if to == ContentItem.Status.IN_REVIEW:
         return
-    content.content_item_approve(item=item, by=by)
+    # Four eyes (services/approval.py): another approver signs off the organiser's content.
+    reviewer = (
+        User.objects.filter(is_active=True, role__in=CAPABILITIES["campaigns.approve"])
+        .exclude(pk=getattr(by, "pk", None))
+        .order_by("pk")
+        .first()
+    )
+    content.content_item_approve(item=item, by=reviewer or by)
     if to == ContentItem.Status.APPROVED:
         return
     content.content_item_schedule(item=item, at=at, by=by)
@@ -183,15 +191,17 @@ def load(*, stdout) -> None:
         content.content_render(template=template, by=by, universities=us if language == "en" else eu)
 
     rng = random.Random(SEED)
+    due_now = True
     for item in campaign.content_items.select_related("template").order_by("pk"):
         kind = item.kind
         if kind == ContentKind.QUESTION_POST or (kind == ContentKind.PAGE_POST and item.language == "en"):
             at = now - dt.timedelta(days=rng.randint(3, 20))
             _advance(item, to=ContentItem.Status.PUBLISHED, at=at, by=by, platform_id=f"demo_{item.pk}")
         elif kind == ContentKind.PAGE_POST:
-            _advance(
-                item, to=ContentItem.Status.SCHEDULED, at=now + dt.timedelta(days=rng.randint(1, 10)), by=by
-            )
+            at = now + dt.timedelta(days=rng.randint(1, 10))
+            # One is due at once: `demo run`'s scheduler posts it on the fake Page within a minute.
+            at, due_now = (timezone.now(), False) if due_now else (at, due_now)
+            _advance(item, to=ContentItem.Status.SCHEDULED, at=at, by=by)
         elif kind == ContentKind.AD:
             status = ContentItem.Status.APPROVED if item.pk % 2 else ContentItem.Status.IN_REVIEW
             _advance(item, to=status, at=now, by=by)

@@ -233,6 +233,19 @@ class ContentItem(TimeStampedModel):
     platform_id = models.CharField(_("platform id"), max_length=100, blank=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     publish_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the first attempt to send began: a retry looks for the post on the Page from then on.
+    publish_started_at = models.DateTimeField(null=True, blank=True)
+    # A worker owns the item while it sends; the claim of a worker that died runs out.
+    publish_claimed_until = models.DateTimeField(null=True, blank=True)
+    # The post on the platform, where its comments gather in the inbox.
+    post = models.OneToOneField(
+        "conversations.Post",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="content_item",
+        verbose_name=_("post on the platform"),
+    )
 
     class Meta:
         verbose_name = _("content item")

@@ -36,7 +36,7 @@ def campaign_templates(*, campaign: Campaign) -> QuerySet[ContentTemplate]:
 
 
 def campaign_items(*, campaign: Campaign, status: str = "", university_id: int | None = None):
-    items = campaign.content_items.select_related("university", "template", "approved_by")
+    items = campaign.content_items.select_related("university", "template", "approved_by", "post")
     if status:
         items = items.filter(status=status)
     if university_id:
@@ -45,7 +45,9 @@ def campaign_items(*, campaign: Campaign, status: str = "", university_id: int |
 
 
 def content_item_get(*, pk: int) -> ContentItem:
-    return ContentItem.objects.select_related("campaign", "university", "template", "approved_by").get(pk=pk)
+    return ContentItem.objects.select_related(
+        "campaign", "university", "template", "approved_by", "post"
+    ).get(pk=pk)
 
 
 def campaign_status_counts(*, campaign: Campaign) -> dict[str, int]:

@@ -25,8 +25,11 @@ urlpatterns = [
     path("items/<int:pk>/schedule/", views.item_schedule, name="item-schedule"),
     path("items/<int:pk>/unschedule/", views.item_unschedule, name="item-unschedule"),
     path("items/<int:pk>/published/", views.item_mark_published, name="item-mark-published"),
+    path("items/<int:pk>/publish/", views.item_publish_now, name="item-publish"),
     path("allies/", views.ally_list, name="ally-list"),
     path("allies/add/", views.ally_create, name="ally-create"),
+    path("allies/<int:pk>/edit/", views.ally_update, name="ally-update"),
+    path("allies/<int:pk>/delete/", views.ally_delete, name="ally-delete"),
     path("allies/<int:pk>/fetch/", views.ally_fetch, name="ally-fetch"),
     path("allies/items/<int:pk>/share/", views.ally_item_share, name="ally-item-share"),
 ]

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from campusvoice.accounts.access import requires
 from campusvoice.campaigns import forms, publishing, selectors
 from campusvoice.campaigns.models import Ally, AllyItem, Campaign, ContentItem, ContentKind, ContentTemplate
+from campusvoice.campaigns.services import approval, content, export, feeds, reach, themes
 from campusvoice.campaigns.services import campaigns as campaign_services
-from campusvoice.campaigns.services import content, export, feeds, reach, themes
 from campusvoice.errors import ApplicationError
 
 
@@ -84,6 +84,15 @@ def campaign_update(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "campaigns/campaign_form.html", {"form": form, "campaign": campaign})
 
 
+def _publish_notes(blocked: dict[str, str]) -> list[str]:
+    """One note per reason, naming the kinds it holds back ("Ad: no publishing integration…")."""
+    kinds_by_reason: dict[str, list[str]] = {}
+    for kind, reason in blocked.items():
+        if reason:
+            kinds_by_reason.setdefault(reason, []).append(str(ContentKind(kind).label))
+    return [f"{', '.join(sorted(kinds))}: {reason}" for reason, kinds in sorted(kinds_by_reason.items())]
+
+
 @requires("campaigns.view")
 @require_GET
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -92,14 +101,19 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if status not in ContentItem.Status.values:
         status = ""
     counts = selectors.campaign_status_counts(campaign=campaign)
+    items = list(selectors.campaign_items(campaign=campaign, status=status))
+    # Why each kind is not published automatically ("" when it is), shown once per reason.
+    blocked = {kind: publishing.publishing_unavailable(kind=kind) for kind in {i.kind for i in items}}
+    for item in items:
+        item.publish_blocked = blocked[item.kind]
     context = {
         "campaign": campaign,
         "universities": campaign.universities.order_by("country", "name"),
         "templates": selectors.campaign_templates(campaign=campaign),
-        "items": selectors.campaign_items(campaign=campaign, status=status),
+        "items": items,
         "status": status,
         "status_choices": [(value, label, counts.get(value, 0)) for value, label in forms.STATUS_CHOICES],
-        "has_publisher": any(publishing.publisher_for(kind) for kind in ContentKind.values),
+        "publish_notes": _publish_notes(blocked),
         "is_running": campaign.status == Campaign.Status.RUNNING,
     }
     return render(request, "campaigns/campaign_detail.html", context)
@@ -212,7 +226,11 @@ def _item_page(request: HttpRequest, item: ContentItem, form: forms.ItemTextForm
         "schedule_form": forms.ScheduleForm(initial={"scheduled_at": item.scheduled_at}),
         "published_form": forms.MarkPublishedForm(),
         "history": item.history.select_related("by"),
-        "has_publisher": publishing.publisher_for(item.kind) is not None,
+        "publish_blocked": publishing.publishing_unavailable(kind=item.kind),
+        # Said before they try: nobody approves their own work while someone else can.
+        "approval_refusal": approval.approval_refusal(item=item, by=request.user)
+        if item.status == ContentItem.Status.IN_REVIEW
+        else "",
         "eu_ad": item.kind == ContentKind.AD and selectors.is_eu(item.university),
         "eu_message": selectors.eu_refusal_message(),
     }
@@ -268,7 +286,18 @@ def item_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("campaigns.approve")
 @require_POST
 def item_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _workflow(request, pk, lambda item: content.content_item_approve(item=item, by=request.user))
+    def approve(item: ContentItem) -> None:
+        item = content.content_item_approve(item=item, by=request.user)
+        if item.history.filter(action="approved").latest("pk").changes.get("self_approved"):
+            messages.warning(
+                request,
+                _(
+                    "You approved your own work because you are the only member who can approve "
+                    "content; its history records this. Add a second organiser for a second pair of eyes."
+                ),
+            )
+
+    return _workflow(request, pk, approve)
 
 
 @requires("campaigns.approve")
@@ -303,6 +332,29 @@ def item_mark_published(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda item: content.content_item_mark_published(item=item, by=request.user, platform_id=platform_id),
     )
+
+
+@requires("campaigns.edit")
+@require_POST
+def item_publish_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish an approved or scheduled item now (the form asks for confirmation first)."""
+    item = _item_or_404(pk)
+    try:
+        publishing.content_item_publish_now(item=item, by=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        item.refresh_from_db()  # the immediate task backend has already sent it
+        if item.status == ContentItem.Status.PUBLISHED:
+            messages.success(request, _("Published on the Page."))
+        elif item.status == ContentItem.Status.FAILED:
+            messages.error(request, _("Not published: %(reason)s") % {"reason": item.failure_reason})
+        else:
+            messages.info(request, _("Publishing now; this page shows the link once it is on the Page."))
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return redirect(next_url)
+    return redirect("campaigns:item-detail", pk=item.pk)
 
 
 # Calendar, export, themes ----------------------------------------------------------------------
@@ -399,6 +451,43 @@ def ally_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Ally added. Fetch its feed to see its latest items."))
             return redirect("campaigns:ally-list")
     return render(request, "campaigns/ally_form.html", {"form": form})
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def ally_update(request: HttpRequest, pk: int) -> HttpResponse:
+    ally = get_object_or_404(Ally, pk=pk)
+    form = forms.AllyForm(request.POST or None, instance=ally)  # its _post_clean leaves `ally` alone
+    if request.method == "POST" and form.is_valid():
+        try:
+            feeds.ally_update(ally=ally, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Ally saved."))
+            return redirect("campaigns:ally-list")
+    return render(request, "campaigns/ally_form.html", {"form": form, "ally": ally})
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def ally_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks first (what goes, what stays); POST deletes. With htmx, both answer in place."""
+    ally = get_object_or_404(Ally, pk=pk)
+    if request.method == "POST":
+        deletion = feeds.ally_delete(ally=ally, by=request.user)
+        text = _("Ally “%(name)s” deleted with %(items)s fetched items; %(shares)s shared posts kept.") % {
+            "name": ally.name,
+            "items": deletion.items,
+            "shares": deletion.shares,
+        }
+        if request.htmx:  # the ally's card is replaced by this line
+            return render(request, "campaigns/_ally_deleted.html", {"pk": pk, "text": text})
+        messages.success(request, text)
+        return redirect("campaigns:ally-list")
+    context = {"ally": ally, "impact": feeds.ally_delete_impact(ally=ally)}
+    template = "campaigns/_ally_delete.html" if request.htmx else "campaigns/ally_delete.html"
+    return render(request, template, context)
 
 
 @requires("campaigns.edit")

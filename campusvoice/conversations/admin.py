@@ -1,6 +1,7 @@
 """Admin for support staff: structure and status, not a reading room for comment text."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from campusvoice.conversations.models import (
     Channel,
@@ -9,7 +10,9 @@ from campusvoice.conversations.models import (
     OutboxAction,
     Post,
     ReplyTemplate,
+    TriageModelVersion,
 )
+from campusvoice.errors import ApplicationError
 
 
 @admin.register(Channel)
@@ -94,3 +97,52 @@ class OutboxActionAdmin(admin.ModelAdmin):
         "requested_at",
         "done_at",
     ]
+
+
+@admin.register(TriageModelVersion)
+class TriageModelVersionAdmin(admin.ModelAdmin):
+    """Which triage model serves, each retraining's decision, and a way back to an earlier version."""
+
+    list_display = [
+        "version",
+        "source",
+        "decision",
+        "is_active",
+        "compared_with",
+        "moderator_labels",
+        "created_at",
+    ]
+    list_filter = ["source", "decision", "is_active"]
+    readonly_fields = [
+        "version",
+        "source",
+        "decision",
+        "compared_with",
+        "comparison",
+        "moderator_labels",
+        "is_active",
+        "created_at",
+        "activated_at",
+        "created_by",
+    ]
+    exclude = ["artefact", "meta"]
+    actions = ["make_active"]
+
+    def has_add_permission(self, request):
+        return False  # versions come from retraining (campusvoice classifier retrain) or a restore
+
+    @admin.action(description=_("Make the selected version serve (and re-score comments)"))
+    def make_active(self, request, queryset):
+        from campusvoice.conversations.services.retraining import classifier_restore
+
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one version."), messages.ERROR)
+            return
+        try:
+            row = classifier_restore(version=queryset.get().version, by=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request, _("%(version)s now serves; comments are being re-scored.") % {"version": row.version}
+        )

@@ -222,3 +222,76 @@ class OutboxAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.comment_id} {self.status}"
+
+
+class ErasureTombstone(models.Model):
+    """An erased commenter's platform id, or one of their comments' ids, as a keyed hash.
+
+    Written by erasure (campusvoice/privacy); every ingestion path (webhooks, sync, files) drops
+    comments that match, so a later import cannot bring an erased person's words back. Only the
+    HMAC is kept (services/tombstones.py): the raw id is gone with the person.
+    """
+
+    class Kind(models.TextChoices):
+        AUTHOR = "author", _("comment author")
+        COMMENT = "comment", _("comment")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("erased"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("erasure tombstone")
+        verbose_name_plural = _("erasure tombstones")
+        constraints = [models.UniqueConstraint(fields=["kind", "key_hash"], name="erasure_tombstone_unique")]
+
+    def __str__(self) -> str:
+        return f"tombstone {self.pk}"
+
+
+class TriageModelVersion(models.Model):
+    """A triage model version known to this installation: a shipped one, or one retrained on moderator labels.
+
+    Retrained weights are kept here (not on one worker's disk) so every process loads the same
+    model. They hold hashed-feature weights and figures, never comment text. At most one row is
+    active; without an active row the newest shipped model serves.
+    """
+
+    class Source(models.TextChoices):
+        SHIPPED = "shipped", _("shipped with campusvoice")
+        RETRAINED = "retrained", _("retrained with moderator labels")
+
+    class Decision(models.TextChoices):
+        PROMOTED = "promoted", _("promoted")
+        REFUSED = "refused", _("refused: a label got worse")
+        RESTORED = "restored", _("restored by an admin")
+
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
+    # npz bytes from classifier.artefact_dump; empty for shipped versions and refused candidates.
+    artefact = models.BinaryField(null=True, blank=True, editable=False)
+    meta = models.JSONField(default=dict, blank=True, editable=False)
+    compared_with = models.CharField(_("compared with"), max_length=40, blank=True)
+    # Per label: validation F1 of the model it was compared with and its own, on the same rows.
+    comparison = models.JSONField(_("validation F1 (old, new)"), default=dict, blank=True)
+    moderator_labels = models.PositiveIntegerField(_("moderator labels used"), default=0)
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("last made active"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("triage model version")
+        verbose_name_plural = _("triage model versions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="triage_model_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.version

@@ -18,3 +18,11 @@ def comments_retriage(comment_ids: list[int] | None = None) -> None:
     from campusvoice.conversations.services import triage
 
     triage.comments_retriage(comment_ids=comment_ids)
+
+
+@task
+def classifier_retrain() -> None:
+    """Retrain the triage model with moderator labels; promote it only if no label gets worse (weekly)."""
+    from campusvoice.conversations.services import retraining
+
+    retraining.classifier_retrain()

@@ -13,4 +13,6 @@ LOADERS = [
     "campusvoice.supporters.demo",
     "campusvoice.petitions.demo",
     "campusvoice.outreach.demo",
+    # Last: the dashboard's summary is built from everything above.
+    "campusvoice.analytics.demo",
 ]

@@ -147,7 +147,8 @@ def database_contents(*, using: str = DEFAULT_DB_ALIAS) -> dict[str, int]:
     connection = connections[using]
     engine = _engine(connection)
     with connection.cursor() as cursor:
-        skip = set(BOOKKEEPING_TABLES)
+        # Cached counters and puzzles (the database cache's table) are not data either.
+        skip = {*BOOKKEEPING_TABLES, getattr(settings, "CACHE_TABLE", "")}
         if engine == "sqlite":
             # A full-text index has rows of its own from the start, and its virtual table only
             # mirrors the table it indexes.

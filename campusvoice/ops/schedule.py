@@ -55,6 +55,10 @@ SCHEDULE = [
         "40 2 * * *", "campusvoice.privacy.tasks.retention_run", "retention rules (deletes expired data)"
     ),
     Periodic("5 7 * * *", "campusvoice.outreach.tasks.relationships_mark_overdue", "overdue next steps"),
+    # After the overdue marks, so the morning digest lists today's state.
+    Periodic(
+        "20 7 * * *", "campusvoice.outreach.tasks.relationship_reminders_send", "overdue reminders to owners"
+    ),
 ]
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from django.template import Context, Engine, Library, TemplateSyntaxError, defaultfilters, defaulttags
+from django.utils import formats
 
 register = Library()
 
@@ -41,6 +42,15 @@ for _name in ALLOWED_TAGS:
     register.tag(_name, defaulttags.register.tags[_name])
 for _name in ALLOWED_FILTERS:
     register.filters[_name] = defaultfilters.register.filters[_name]
+
+
+class Count(int):
+    """A count of people or events, printed with the thousands separator of the language the
+    letter is rendered in (87,654 in English, 87.654 in Italian). Still an int, so templates can
+    compare and add it; years stay plain ints (no "2.023")."""
+
+    def __str__(self) -> str:
+        return formats.number_format(int(self), force_grouping=True)
 
 
 class MissingVariable(Exception):
@@ -95,4 +105,4 @@ def render(source: str, context: Mapping) -> str:
     return template.render(Context(dict(freeze(context)), autoescape=False))
 
 
-__all__ = ["MissingVariable", "TemplateSyntaxError", "compile_template", "freeze", "render"]
+__all__ = ["Count", "MissingVariable", "TemplateSyntaxError", "compile_template", "freeze", "render"]

@@ -9,6 +9,7 @@ from campusvoice.accounts.models import Organisation
 from campusvoice.campaigns.models import Campaign, ReachSnapshot
 from campusvoice.campuses.models import IncidentStatistic, University
 from campusvoice.conversations.models import Comment
+from campusvoice.outreach import rendering
 from campusvoice.outreach.models import (
     CLOSED_STAGES,
     Article,
@@ -114,10 +115,11 @@ def _incidents(university: University) -> dict | None:
     latest = [r for r in rows if r.year == year]
     sources = sorted({r.source for r in latest if r.source})
     incidents = {
-        "total": sum(r.count for r in latest),
+        "total": rendering.Count(sum(r.count for r in latest)),
         "year": year,
         "rows": [
-            {"offence": str(IncidentStatistic.Category(r.category).label), "count": r.count} for r in latest
+            {"offence": str(IncidentStatistic.Category(r.category).label), "count": rendering.Count(r.count)}
+            for r in latest
         ],
     }
     if sources:
@@ -136,7 +138,7 @@ def letter_context(*, letter: Letter, organisation: Organisation) -> tuple[dict,
     if campus_row.city:
         campus["city"] = campus_row.city
     if campus_row.enrollment_total:
-        enrollment = {"total": campus_row.enrollment_total}
+        enrollment = {"total": rendering.Count(campus_row.enrollment_total)}
         if campus_row.enrollment_year:
             enrollment["year"] = campus_row.enrollment_year
         if campus_row.enrollment_source:
@@ -161,7 +163,9 @@ def letter_context(*, letter: Letter, organisation: Organisation) -> tuple[dict,
         )
     ]
     students = {
-        "on_topic_comments": on_topic_comment_count(campaign=campaign_row, university=campus_row),
+        "on_topic_comments": rendering.Count(
+            on_topic_comment_count(campaign=campaign_row, university=campus_row)
+        ),
         "themes": student_themes(campaign=campaign_row, university=campus_row),
         "quotes": quotes,
     }
@@ -185,12 +189,14 @@ def letter_context(*, letter: Letter, organisation: Organisation) -> tuple[dict,
     if petition is not None:
         context["petition"] = {
             "title": petition.title(letter.language),
-            "confirmed_signatures": confirmed_signatures(campaign=campaign_row, university=campus_row),
+            "confirmed_signatures": rendering.Count(
+                confirmed_signatures(campaign=campaign_row, university=campus_row)
+            ),
         }
     snapshot = latest_reach(campaign=campaign_row, university=campus_row)
     if snapshot is not None:
         reach = {
-            "people": snapshot.reach,
+            "people": rendering.Count(snapshot.reach),
             "date_start": snapshot.date_start,
             "date_stop": snapshot.date_stop,
             "is_estimate": True,

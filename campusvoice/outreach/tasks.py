@@ -17,3 +17,11 @@ def relationships_mark_overdue() -> None:
     from campusvoice.outreach.services import relationships
 
     relationships.relationships_mark_overdue()
+
+
+@task
+def relationship_reminders_send() -> None:
+    """E-mail each owner a digest of their overdue next steps (run daily; re-runs send nothing more)."""
+    from campusvoice.outreach.services import relationships
+
+    relationships.relationship_reminders_send()

@@ -241,6 +241,29 @@ class OutgoingEmail(models.Model):
         return f"e-mail {self.pk} {self.purpose} {self.status}"
 
 
+class OutgoingEmailAttachment(models.Model):
+    """A file sent with a queued e-mail, stored in the database in the same transaction as the
+    message, so every retry sends the same bytes and nothing lives in a file outside a backup.
+
+    The bytes are dropped once the message is sent (the name and size stay); erasing the message
+    deletes its attachments with it.
+    """
+
+    email = models.ForeignKey(OutgoingEmail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    content = models.BinaryField(_("content"), blank=True)
+    size = models.PositiveIntegerField(_("size in bytes"))
+
+    class Meta:
+        verbose_name = _("e-mail attachment")
+        verbose_name_plural = _("e-mail attachments")
+        ordering = ["email", "pk"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.pk} of e-mail {self.email_id} ({self.size} bytes)"
+
+
 class Story(TimeStampedModel):
     """A story or opinion sent through the public form. Treated as a disclosure, always:
 

@@ -226,6 +226,10 @@ def signature_confirm(request: HttpRequest, lang: str, token: str) -> HttpRespon
     """GET shows a button and changes nothing (mail scanners follow links); POST confirms."""
     context = {"lang": lang, "language_links": _language_links(request, lang)}
     if request.method == "POST":
+        # Tokens are signed, so guessing is hopeless; the limit keeps a flood off the database.
+        retry = throttling.hit("ip", f"confirm:{throttling.ip_hash(throttling.ip_of(request))}")
+        if retry:
+            return _too_many(request, retry, lang=lang)
         signature = signing.signature_confirm(token=token)
         if signature is None:
             return render(request, "petitions/public/link_invalid.html", context, status=410)

@@ -1,8 +1,8 @@
 """Keeping the public forms usable under abuse: rate limits, a proof-of-work puzzle, hashed IPs.
 
-Counters live in Django's cache (fixed windows). With several web processes the cache must be
-shared (CAMPUSVOICE_CACHE_URL=redis://… or a database cache): the default local-memory cache
-counts per process. Cache keys hold salted hashes, never an address or an IP.
+Counters live in Django's cache (fixed windows), which every web process shares: the database
+cache by default, Redis when CAMPUSVOICE_CACHE_URL names one (settings.CACHES). Cache keys hold
+salted hashes, never an address or an IP.
 
 Proof of work: when one IP, or everyone together, sends more than a threshold, the form asks the
 browser to solve a small SHA-256 puzzle (static/petitions/pow.js, WebCrypto) before the server
@@ -94,18 +94,24 @@ def _window(limit: Limit, now: float) -> tuple[int, int]:
     return start, start + limit.seconds
 
 
+def _cache_key(scope: str, key: str, limit: Limit, now: float) -> str:
+    return f"cv:rl:{scope}:{key}:{_window(limit, now)[0]}"
+
+
 def hit(scope: str, key: str, *, limit: Limit | None = None) -> int | None:
     """Count one attempt; returns seconds to wait (Retry-After) if the limit is passed, else None."""
     limit = limit or limits()[scope]
     now = time.time()
-    start, end = _window(limit, now)
-    cache_key = f"cv:rl:{scope}:{key}:{start}"
-    cache.add(cache_key, 0, timeout=limit.seconds + 1)
+    _start, end = _window(limit, now)
+    cache_key = _cache_key(scope, key, limit, now)
+    # incr first: once a window has started (the common case) that is the only cache call.
     try:
         count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=limit.seconds + 1)
-        count = 1
+    except ValueError:  # the window's first attempt
+        if cache.add(cache_key, 1, timeout=limit.seconds + 1):
+            count = 1
+        else:  # another process started the window between our two calls
+            count = cache.incr(cache_key)
     if count > limit.count:
         return max(1, math.ceil(end - now))
     return None
@@ -114,8 +120,7 @@ def hit(scope: str, key: str, *, limit: Limit | None = None) -> int | None:
 def seen(scope: str, key: str) -> int:
     """How many attempts this window has counted so far, without counting one."""
     limit = limits()[scope]
-    start, _end = _window(limit, time.time())
-    return cache.get(f"cv:rl:{scope}:{key}:{start}", 0)
+    return cache.get(_cache_key(scope, key, limit, time.time()), 0)
 
 
 # Proof of work --------------------------------------------------------------------------------
@@ -129,7 +134,13 @@ def pow_required(*, ip_key: str) -> bool:
     """Ask for a puzzle once this IP, or everyone together, is busier than the thresholds."""
     per_ip = _setting("CAMPUSVOICE_POW_AFTER_PER_IP", 5)
     per_minute = _setting("CAMPUSVOICE_POW_AFTER_GLOBAL_PER_MINUTE", 60)
-    return seen("ip", ip_key) >= per_ip or seen("global", "all") >= per_minute
+    now = time.time()
+    keys = {
+        scope: _cache_key(scope, key, limits()[scope], now)
+        for scope, key in (("ip", ip_key), ("global", "all"))
+    }
+    counts = cache.get_many(keys.values())  # one round trip for both
+    return counts.get(keys["ip"], 0) >= per_ip or counts.get(keys["global"], 0) >= per_minute
 
 
 def pow_challenge() -> str:

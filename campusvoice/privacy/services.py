@@ -23,6 +23,7 @@ from django.utils import timezone
 from campusvoice.accounts.models import AuditEvent, User
 from campusvoice.accounts.services import audit_record
 from campusvoice.conversations.models import Comment, OutboxAction
+from campusvoice.conversations.services.tombstones import tombstones_record
 from campusvoice.petitions.models import OutgoingEmail, Signature
 from campusvoice.privacy.selectors import Footprint, person_footprint
 from campusvoice.supporters.models import ConsentRecord, EngagementEvent, Person, SavedList
@@ -156,6 +157,7 @@ class ErasureReport:
     letters: int = 0
     saved_lists: int = 0
     webhook_deliveries: int = 0
+    tombstones: int = 0
     counts: dict = field(default_factory=dict)
 
     def as_counts(self) -> dict[str, int]:
@@ -268,7 +270,9 @@ def person_erase(*, person: Person, by: User | None, reason: str) -> ErasureRepo
     Deletes their addresses, phones, identities, consents, events, tag links, merge records and
     stories; keeps their signatures and comments as anonymous rows (counted, nothing personal);
     blanks the replies to them; deletes e-mail to their addresses and processed webhook bodies
-    that carry their comments; takes their comments out of letters. The comment search index is
+    that carry their comments; takes their comments out of letters. Leaves tombstones (keyed
+    hashes of their platform ids and of their comments' and our replies' ids) so that no later
+    sync, webhook or file import brings those comments back. The comment search index is
     kept in step by the database (FTS5 triggers on SQLite, an expression index on PostgreSQL).
     Audited (delete, person) with counts only. Raises ApplicationError for a merged person.
     """
@@ -276,11 +280,16 @@ def person_erase(*, person: Person, by: User | None, reason: str) -> ErasureRepo
     footprint.names |= {name for name in footprint.signatures().values_list("name", flat=True) if name}
     report = ErasureReport(person_id=footprint.person.pk)
 
-    comments = list(footprint.comments().values_list("pk", "text"))
-    comment_ids = [pk for pk, _text in comments]
-    quotes = [text.strip()[:280] for _pk, text in comments if text.strip()]
+    comments = list(footprint.comments().values_list("pk", "text", "platform_id", "author_platform_id"))
+    comment_ids = [row[0] for row in comments]
+    quotes = [row[1].strip()[:280] for row in comments if row[1].strip()]
     report.letters = _letters_unquote(comment_ids, quotes)
     replies = list(footprint.replies().values_list("pk", flat=True))
+    report.tombstones = tombstones_record(
+        author_ids=[scoped for _platform, scoped in footprint.identities] + [row[3] for row in comments],
+        comment_ids=[row[2] for row in comments]
+        + list(footprint.replies().values_list("platform_id", flat=True)),
+    )
     report.replies = Comment.objects.filter(pk__in=replies).update(text="", author_name="")
     outbox = OutboxAction.objects.filter(comment_id__in=comment_ids)
     # A reply not yet sent is not sent at all now; a sent one keeps its row without its words.
@@ -294,7 +303,8 @@ def person_erase(*, person: Person, by: User | None, reason: str) -> ErasureRepo
 
     report.signatures = signatures_erase(signatures=footprint.signatures())
     report.stories = footprint.stories().delete()[0]
-    report.outgoing_emails = footprint.outgoing_emails().delete()[0]
+    # delete() counts the attachments it cascades to as well: count the messages only.
+    report.outgoing_emails = footprint.outgoing_emails().delete()[1].get("petitions.OutgoingEmail", 0)
     report.webhook_deliveries = _webhook_deliveries_forget(
         [scoped for _platform, scoped in footprint.identities]
     )

@@ -316,6 +316,10 @@ MATRIX.update(
         "meta:connection-disconnect": Row(admin=REDIRECT, kwargs="meta_connection", method="post"),
         # Public for Meta, but a GET without the verify token (and a POST without a signature) is refused.
         "meta:webhook": Row(anonymous=DENIED),
+        # Facebook Login for Business: start (to the dialog), callback and pick (back, no log-in held).
+        "meta:login-start": Row(admin=REDIRECT),
+        "meta:login-callback": Row(admin=REDIRECT),
+        "meta:login-pages": Row(admin=REDIRECT),
     }
 )
 
@@ -474,6 +478,11 @@ MATRIX.update(
         "campaigns:export": only(*CAMPAIGNERS, kwargs="campaign"),
         "campaigns:themes": only(*CAMPAIGNERS, kwargs="campaign"),
         "campaigns:reach-import": only(*CAMPAIGNERS, kwargs="campaign"),
+        # Paid ads on Meta (ads.manage): organisers and admins. Without an ad campaign, resume
+        # and sync are 404s (the role got past the policy).
+        "meta:campaign-ads": only(*CAMPAIGNERS, kwargs="campaign"),
+        "meta:campaign-ads-resume": Row(admin=404, organiser=404, kwargs="campaign", method="post"),
+        "meta:campaign-ads-sync": Row(admin=404, organiser=404, kwargs="campaign", method="post"),
         "campaigns:template-create": only(*CAMPAIGNERS, kwargs="campaign"),
         "campaigns:template-preview": only(*CAMPAIGNERS, kwargs="content_template"),
         "campaigns:template-update": only(*CAMPAIGNERS, kwargs="content_template"),
@@ -487,8 +496,12 @@ MATRIX.update(
         "campaigns:item-schedule": _campaign_action("content_item"),
         "campaigns:item-unschedule": _campaign_action("content_item"),
         "campaigns:item-mark-published": _campaign_action("content_item"),
+        "campaigns:item-publish": _campaign_action("content_item"),
         "campaigns:ally-list": only(*CAMPAIGNERS),
         "campaigns:ally-create": only(*CAMPAIGNERS),
+        "campaigns:ally-update": only(*CAMPAIGNERS, kwargs="ally"),
+        # GET asks for confirmation; the POST that deletes is tested in campaigns/tests.
+        "campaigns:ally-delete": only(*CAMPAIGNERS, kwargs="ally"),
         "campaigns:ally-fetch": _campaign_action("ally"),
         "campaigns:ally-item-share": only(*CAMPAIGNERS, kwargs="ally_item"),
     }

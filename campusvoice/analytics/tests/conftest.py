@@ -42,6 +42,7 @@ def small(db):
     campaign = CampaignFactory(starts_on=OCTOBER.date_from, ends_on=OCTOBER.date_to)
     alpha = UniversityFactory(
         name="Alpha University",
+        country="IT",
         enrollment_total=30_000,
         enrollment_year=2025,
         enrollment_source="IPEDS",
@@ -49,7 +50,12 @@ def small(db):
         longitude=11.34,
     )
     beta = UniversityFactory(
-        name="Beta University", enrollment_total=40_000, enrollment_year=2024, latitude=45.46, longitude=9.19
+        name="Beta University",
+        country="IT",
+        enrollment_total=40_000,
+        enrollment_year=2024,
+        latitude=45.46,
+        longitude=9.19,
     )
     campaign.universities.add(alpha, beta)
     ReachSnapshotFactory(campaign=campaign, university=alpha, reach=1_200, impressions=3_000, frequency=None)

@@ -29,6 +29,7 @@ def test_only_organisers_see_chosen_quotes_and_never_a_disclosure(client_for, sm
     services.analytics_refresh()
     quotable = Comment.objects.filter(on_topic=True, disclosure=False).first()
     quotable.text = "Our campus needs a real consent course"
+    quotable.status = Comment.Status.DONE  # a moderator closed it, as letters require
     quotable.save()
     disclosure = Comment.objects.get(disclosure=True)
     disclosure.text = "Something that happened to me"

@@ -1,9 +1,13 @@
+import datetime as dt
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
 from campusvoice.accounts.models import Role
-from campusvoice.analytics import report, services
+from campusvoice.analytics import report, selectors, services
+from campusvoice.analytics.tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +70,26 @@ def test_the_pdf_fetches_nothing_from_outside(small):
     pdf = report.pdf_from_html(html)  # refused quietly, never fetched
 
     assert pdf.startswith(b"%PDF")
+
+
+def test_an_empty_campaign_says_why_each_section_is_empty():
+    campaign = CampaignFactory()
+
+    html = report.impact_report_html(
+        campaign=campaign, period=selectors.period_default(campaign=campaign), language="en"
+    )
+
+    assert "No comments from the public in this period yet." in html
+    assert html.count("No target campuses yet.") == 2  # the campus table and the outreach table
+    assert "Where the campaign ran" not in html  # no map without a campus
+
+
+def test_the_daily_series_stops_at_today(small):
+    services.analytics_refresh()
+
+    with time_machine.travel(dt.datetime(2026, 10, 15, 12, tzinfo=dt.UTC)):
+        series = selectors.daily_series(university_id=None, campaign=small.campaign, period=small.period)
+
+    assert [p["day"] for p in series] == [dt.date(2026, 10, d) for d in range(1, 16)]
+    # Alpha's 6 counted comments and Beta's 1 all fall on or before 15 October.
+    assert sum(p["comments"] for p in series) == 7

@@ -318,9 +318,14 @@ def content_item_submit(*, item: ContentItem, by: User | None) -> ContentItem:
 
 @transaction.atomic
 def content_item_approve(*, item: ContentItem, by: User) -> ContentItem:
-    """Approve an item in review; only members with `campaigns.approve`. Records who and when."""
+    """Approve an item in review; only members with `campaigns.approve`, and never one's own
+    work while someone else could approve it (services/approval.py). Records who and when.
+    """
+    from campusvoice.campaigns.services.approval import approval_check
+
     if not can(by, "campaigns.approve"):
         raise ApplicationError(_("Only organisers and admins can approve content."))
+    self_approved = approval_check(item=item, by=by)
     item = _transition(
         item,
         to=Status.APPROVED,
@@ -330,12 +335,16 @@ def content_item_approve(*, item: ContentItem, by: User) -> ContentItem:
         approved_by=by,
         approved_at=timezone.now(),
     )
+    if self_approved:  # the only approver: allowed, and visible in the history
+        row = item.history.filter(action="approved").latest("pk")
+        row.changes["self_approved"] = True
+        row.save(update_fields=["changes"])
     audit_record(
         actor=by,
         action=AuditEvent.Action.CHANGE,
         object_type="content_item",
         object_id=item.pk,
-        summary="approved",
+        summary="self-approved" if self_approved else "approved",
     )
     return item
 
@@ -355,7 +364,7 @@ def content_item_schedule(*, item: ContentItem, at: dt.datetime, by: User | None
         raise ValidationError({"scheduled_at": _("Choose when to publish.")})
     if item.kind == ContentKind.AD and selectors.is_eu(item.university):
         raise EuAdRefused(selectors.eu_refusal_message())
-    return _transition(
+    item = _transition(
         item,
         to=Status.SCHEDULED,
         allowed_from=(Status.APPROVED, Status.SCHEDULED),
@@ -364,6 +373,11 @@ def content_item_schedule(*, item: ContentItem, at: dt.datetime, by: User | None
         scheduled_at=at,
         failure_reason="",
     )
+    if item.publish_attempts:
+        # A new schedule gets its own attempts; publish_started_at stays for the look-up of a lost post.
+        ContentItem.objects.filter(pk=item.pk).update(publish_attempts=0)
+        item.publish_attempts = 0
+    return item
 
 
 @transaction.atomic
@@ -376,9 +390,18 @@ def content_item_unschedule(*, item: ContentItem, by: User | None) -> ContentIte
 
 @transaction.atomic
 def content_item_mark_published(
-    *, item: ContentItem, by: User | None, platform_id: str = "", at: dt.datetime | None = None
+    *,
+    item: ContentItem,
+    by: User | None,
+    platform_id: str = "",
+    at: dt.datetime | None = None,
+    post_id: int | None = None,
 ) -> ContentItem:
-    """Record an item as published: by a publisher, or by an organiser who posted it by hand."""
+    """Record an item as published: by a publisher, or by an organiser who posted it by hand.
+
+    `post_id` links the inbox's Post (conversations) that a publisher created for it.
+    """
+    extra = {"post_id": post_id} if post_id else {}
     return _transition(
         item,
         to=Status.PUBLISHED,
@@ -388,6 +411,7 @@ def content_item_mark_published(
         platform_id=platform_id,
         published_at=at or timezone.now(),
         failure_reason="",
+        **extra,
     )
 
 

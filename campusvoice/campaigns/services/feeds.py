@@ -20,6 +20,8 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from campusvoice import fetching
+from campusvoice.accounts.models import AuditEvent, User
+from campusvoice.accounts.services import audit_record
 from campusvoice.campaigns.models import Ally, AllyItem
 
 logger = logging.getLogger(__name__)
@@ -159,6 +161,69 @@ def allies_fetch(*, ally_ids: list[int] | None = None) -> int:
     if ally_ids:
         allies = allies.filter(pk__in=ally_ids)
     return sum(ally_fetch(ally=ally) for ally in allies)
+
+
+@transaction.atomic
+def ally_update(*, ally: Ally, by: User | None, **fields) -> Ally:
+    """Change an ally's details; raises ValidationError keyed by field and changes nothing then.
+
+    A new feed address forgets the old feed's validators and error, so the next fetch asks for
+    the whole new feed. The items already fetched stay. Records the changed fields' names.
+    """
+    ally = Ally.objects.select_for_update().get(pk=ally.pk)
+    changed = sorted(name for name, value in fields.items() if getattr(ally, name) != value)
+    if not changed:
+        return ally
+    for name, value in fields.items():
+        setattr(ally, name, value)
+    if "feed_url" in changed:
+        ally.etag, ally.last_modified, ally.fetch_error, ally.fetched_at = "", "", "", None
+    ally.full_clean()
+    ally.save()
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CHANGE,
+        object_type="campaigns.ally",
+        object_id=ally.pk,
+        detail={"fields": changed},
+    )
+    return ally
+
+
+@dataclass
+class AllyDeletion:
+    """What deleting an ally takes with it (shown before, returned after)."""
+
+    items: int = 0  # its fetched items: deleted
+    shares: int = 0  # our content items that shared them: kept, without the link to the ally's item
+
+
+def ally_delete_impact(*, ally: Ally) -> AllyDeletion:
+    from campusvoice.campaigns.models import ContentItem
+
+    return AllyDeletion(
+        items=ally.items.count(), shares=ContentItem.objects.filter(ally_item__ally=ally).count()
+    )
+
+
+@transaction.atomic
+def ally_delete(*, ally: Ally, by: User | None) -> AllyDeletion:
+    """Delete an ally and the items fetched from its feed.
+
+    Our own content that shared those items stays, with its text and its tracked link, so a
+    scheduled or published post is not touched; only its reference to the ally's item is cleared.
+    """
+    impact = ally_delete_impact(ally=ally)
+    pk = ally.pk
+    ally.delete()
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.DELETE,
+        object_type="campaigns.ally",
+        object_id=pk,
+        detail={"items": impact.items, "shares_kept": impact.shares},
+    )
+    return impact
 
 
 @transaction.atomic

@@ -60,6 +60,9 @@ def train_add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="write even if validation F1 got worse")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="fit this many C values at once (threads; same model either way)"
+    )
 
 
 def eval_add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,6 +110,7 @@ def train_run(
     seed: int,
     force: bool,
     echo: Echo,
+    jobs: int = 1,
 ) -> Path:
     from .training import promote_if_not_worse, train
 
@@ -116,7 +120,7 @@ def train_run(
     version = version or _next_version(out)
     echo(f"training triage model {version} on: {', '.join(datasets)}")
     try:
-        model, report = train(datasets=datasets, seed=seed, version=version, log=echo)
+        model, report = train(datasets=datasets, seed=seed, version=version, jobs=jobs, log=echo)
     except FileNotFoundError as exc:
         raise CliError(f"training data missing: {exc.filename} (set CAMPUSVOICE_SHARED_DATA)") from exc
     echo(report_format(report))
@@ -243,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                 seed=args.seed,
                 force=args.force,
                 echo=echo,
+                jobs=args.jobs,
             )
         else:
             eval_run(version=args.version, baseline=args.baseline, echo=echo)

@@ -4,8 +4,14 @@ An artefact is two files in artefacts/: ``triage-<version>.npz`` (the weight mat
 intercepts and, from 1.1.0, the features' idf; read with ``allow_pickle=False``, so loading runs no
 code) and
 ``triage-<version>.json`` (labels, thresholds, datasets, validation report).
+
+From 1.2.0 a label's score may blend several weight columns (``mix``, columns x labels): one head
+fitted on the binary rows and one on the TF-IDF rows, averaged. ``artefact_dump``/``artefact_load``
+give the same two parts as bytes and a dict, for models kept in the database (moderator retraining).
+Neither part holds any text: weights are indexed by hashed features, the JSON holds counts and figures.
 """
 
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -46,6 +52,9 @@ class TriageClassifier:
     # None: every head uses the binary rows, as in 1.0.x.
     idf: np.ndarray | None = None
     tfidf_heads: np.ndarray | None = None
+    # From 1.2.0: (n_columns, n_labels) weights that blend the columns of ``coef`` into label margins;
+    # None: one column per label (``coef`` is (n_features, n_labels)).
+    mix: np.ndarray | None = None
 
     def scores(self, texts: list[str], langs: list[str] | None = None) -> tuple[list[str], np.ndarray]:
         """Detected languages and a (len(texts), n_labels) array of probabilities."""
@@ -53,7 +62,13 @@ class TriageClassifier:
             langs = detect_languages(texts)
         if not texts:
             return langs, np.zeros((0, len(self.labels)), dtype=np.float32)
-        values = margins(texts, langs, self.coef, self.intercept, self.idf, self.tfidf_heads)
+        if self.mix is None:
+            values = margins(texts, langs, self.coef, self.intercept, self.idf, self.tfidf_heads)
+        else:
+            columns = margins(
+                texts, langs, self.coef, np.zeros(self.coef.shape[1]), self.idf, self.tfidf_heads
+            )
+            values = columns @ self.mix + self.intercept
         return langs, (1.0 / (1.0 + np.exp(-values))).astype(np.float32)
 
     def classify(self, texts: list[str]) -> list[Triage]:
@@ -75,19 +90,57 @@ class TriageClassifier:
     def save(self, directory: Path = ARTEFACTS_DIR) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
         npz, meta_path = artefact_paths(self.version, directory)
-        arrays = {"coef": self.coef.astype(np.float16), "intercept": self.intercept.astype(np.float32)}
-        if self.idf is not None and self.tfidf_heads is not None:
-            arrays["idf"] = self.idf.astype(np.float16)
-            arrays["tfidf_heads"] = self.tfidf_heads.astype(bool)
-        np.savez_compressed(npz, **arrays)
-        meta = {
-            **self.meta,
-            "version": self.version,
-            "labels": list(self.labels),
-            "thresholds": self.thresholds,
-        }
+        data, meta = artefact_dump(self)
+        npz.write_bytes(data)
         meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return npz
+
+
+def artefact_dump(model: TriageClassifier) -> tuple[bytes, dict]:
+    """The model as npz bytes (weights only, no pickle) and a JSON-able dict (labels, thresholds, report)."""
+    arrays = {"coef": model.coef.astype(np.float16), "intercept": model.intercept.astype(np.float32)}
+    if model.idf is not None and model.tfidf_heads is not None:
+        arrays["idf"] = model.idf.astype(np.float16)
+        arrays["tfidf_heads"] = model.tfidf_heads.astype(bool)
+    if model.mix is not None:
+        arrays["mix"] = model.mix.astype(np.float32)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    meta = {
+        **model.meta,
+        "version": model.version,
+        "labels": list(model.labels),
+        "thresholds": model.thresholds,
+    }
+    return buffer.getvalue(), meta
+
+
+def artefact_load(data: bytes | Path, meta: dict, *, version: str | None = None) -> TriageClassifier:
+    """A model from ``artefact_dump``'s two parts (or an .npz path); raises ModelNotFound if they do not fit."""
+    source = io.BytesIO(data) if isinstance(data, bytes | bytearray | memoryview) else data
+    with np.load(source, allow_pickle=False) as arrays:
+        coef = arrays["coef"].astype(np.float32)
+        intercept = arrays["intercept"].astype(np.float32)
+        idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
+        tfidf_heads = arrays["tfidf_heads"].astype(bool) if "tfidf_heads" in arrays.files else None
+        mix = arrays["mix"].astype(np.float32) if "mix" in arrays.files else None
+    columns = mix.shape[0] if mix is not None else len(meta["labels"])
+    if coef.shape != (N_FEATURES, columns):
+        raise ModelNotFound(
+            f"model {version or meta.get('version')} has weights of shape {coef.shape}; "
+            f"this code expects ({N_FEATURES}, {columns})"
+        )
+    return TriageClassifier(
+        version=version or meta["version"],
+        coef=coef,
+        intercept=intercept,
+        thresholds={k: float(v) for k, v in meta["thresholds"].items()},
+        labels=tuple(meta["labels"]),
+        meta=meta,
+        idf=idf,
+        tfidf_heads=tfidf_heads,
+        mix=mix,
+    )
 
 
 def artefact_paths(version: str, directory: Path = ARTEFACTS_DIR) -> tuple[Path, Path]:
@@ -113,23 +166,7 @@ def load_classifier(version: str | None = None, *, directory: Path = ARTEFACTS_D
         raise ModelNotFound(f"no triage model {version} in {directory}; available: {', '.join(available)}")
     npz, meta_path = artefact_paths(version, directory)
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    with np.load(npz, allow_pickle=False) as arrays:
-        coef = arrays["coef"].astype(np.float32)
-        intercept = arrays["intercept"].astype(np.float32)
-        idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
-        tfidf_heads = arrays["tfidf_heads"].astype(bool) if "tfidf_heads" in arrays.files else None
-    if coef.shape != (N_FEATURES, len(meta["labels"])):
-        raise ModelNotFound(f"{npz} has shape {coef.shape}; this code expects ({N_FEATURES}, n_labels)")
-    return TriageClassifier(
-        version=version,
-        coef=coef,
-        intercept=intercept,
-        thresholds={k: float(v) for k, v in meta["thresholds"].items()},
-        labels=tuple(meta["labels"]),
-        meta=meta,
-        idf=idf,
-        tfidf_heads=tfidf_heads,
-    )
+    return artefact_load(npz, meta, version=version)
 
 
 class Priority(IntEnum):

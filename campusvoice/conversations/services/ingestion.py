@@ -43,6 +43,7 @@ from campusvoice.campaigns.models import Campaign
 from campusvoice.campuses.models import University
 from campusvoice.conversations.models import Channel, Comment, Post
 from campusvoice.conversations.services import triage
+from campusvoice.conversations.services.tombstones import tombstoned_ids
 from campusvoice.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,8 @@ def comment_event_apply(*, channel: Channel, event: CommentEvent) -> Comment | N
     """Apply one change to the comment it names, creating the comment (and its post) if new.
 
     Idempotent: the same event twice changes nothing the second time. Returns None for verbs
-    that do not concern a comment's content (block, mute, ...). Raises ValidationError keyed by
+    that do not concern a comment's content (block, mute, ...) and for comments of erased
+    authors (tombstones), which are dropped unstored. Raises ValidationError keyed by
     field for a malformed event, and ApplicationError if the classifier is unavailable; in
     both cases nothing is stored, so the caller (a webhook) can answer with an error and Meta
     retries.
@@ -117,6 +119,9 @@ def comment_event_apply(*, channel: Channel, event: CommentEvent) -> Comment | N
         return None
     event = replace(event, verb=verb)
     _event_validate(event)
+    authors, comments = tombstoned_ids(author_ids=[event.author_platform_id], comment_ids=[event.platform_id])
+    if authors or comments:
+        return None
     comment, outcome, text_changed = _event_apply(channel=channel, event=event)
     if text_changed and comment.text:
         triage.comments_triage(comments=[comment])
@@ -129,15 +134,24 @@ def comments_ingest_graph(*, channel: Channel, post: Post, payload: dict) -> Ing
 
     The page is a snapshot taken now: a differing text or hidden flag on a comment we hold is
     applied as an edit or hide at the time of the fetch, unless a newer webhook event has already
-    been applied. Items without an id (no MODERATE task on the Page) are skipped and counted.
-    The caller follows `report.next_url` for the next page; cursors are never stored.
+    been applied. Items without an id (no MODERATE task on the Page) and comments of erased
+    authors (tombstones) are skipped and counted. The caller follows `report.next_url` for the
+    next page; cursors are never stored.
     """
     fetched_at = timezone.now()
     report = IngestReport(next_url=(payload.get("paging") or {}).get("next", "") or "")
     to_triage: dict[int, Comment] = {}
-    for item in payload.get("data") or []:
+    items = payload.get("data") or []
+    erased_authors, erased_comments = tombstoned_ids(
+        author_ids=[_graph_author_id(item) for item in items if isinstance(item, dict)],
+        comment_ids=[str(item.get("id") or "") for item in items if isinstance(item, dict)],
+    )
+    for item in items:
         report.rows += 1
         if not isinstance(item, dict) or not item.get("id"):
+            report.skipped += 1
+            continue
+        if str(item["id"]) in erased_comments or _graph_author_id(item) in erased_authors:
             report.skipped += 1
             continue
         event = _event_from_graph(item, post=post, channel=channel)
@@ -330,6 +344,11 @@ def _mark_answered(comment_id: int, at: datetime) -> None:
     ).update(first_reply_at=at)
 
 
+def _graph_author_id(item: dict) -> str:
+    author = item.get("from")
+    return str(author.get("id") or "") if isinstance(author, dict) else ""
+
+
 def _event_from_graph(item: dict, *, post: Post, channel: Channel) -> CommentEvent:
     author = item.get("from") or {}
     created = _parse_time(item.get("created_time"))
@@ -416,7 +435,8 @@ def comments_import_file(
     MUR code). JSONL: one Graph comment per line (`id, message, created_time, from{id,name},
     parent{id}, post_id`, optionally `campaign`, `campus`). Without `channel`, the rows go to
     the "Imported comments" channel. The same id twice in a file is one comment, the later
-    line winning. Raises CommentImportError naming the file, line and field of the first bad row;
+    line winning. Comments of erased authors (tombstones) are dropped and counted as skipped.
+    Raises CommentImportError naming the file, line and field of the first bad row;
     with `dry_run` everything is checked and counted, then rolled back.
     """
     path = Path(path)
@@ -436,6 +456,7 @@ def comments_import_file(
             if earlier is not None and earlier.text != row.text:
                 row.edited_in_file = True
             rows[row.platform_id] = row
+        report.skipped += _rows_drop_erased(rows)
         posts = _posts_for_rows(path=path, channel=channel, rows=rows.values(), report=report)
         _comments_bulk_store(
             channel=channel, rows=rows, posts=posts, report=report, dry_run=dry_run, wrap=wrap
@@ -456,13 +477,25 @@ def comments_import_file(
                 },
             )
     logger.info(
-        "comments import: %s rows, %s created, %s updated, dry_run=%s",
+        "comments import: %s rows, %s created, %s updated, %s skipped, dry_run=%s",
         report.rows,
         report.created,
         report.updated,
+        report.skipped,
         dry_run,
     )
     return report
+
+
+def _rows_drop_erased(rows: dict[str, _Row]) -> int:
+    """Take out the rows of erased authors and erased comments; returns how many went."""
+    authors, comments = tombstoned_ids(
+        author_ids=[row.author_platform_id for row in rows.values()], comment_ids=list(rows)
+    )
+    doomed = [pid for pid, row in rows.items() if pid in comments or row.author_platform_id in authors]
+    for platform_id in doomed:
+        del rows[platform_id]
+    return len(doomed)
 
 
 def _rows_read(path: Path, *, channel: Channel) -> Iterator[_Row]:

@@ -1,7 +1,8 @@
 """Triage storage: the classifier's verdict on each comment, a moderator's word over it, priority.
 
-The classifier (`campusvoice.conversations.classifier`) is loaded once per process and kept;
-`comments_retriage` loads it afresh after a model change. A moderator's label for a label always
+The classifier (`campusvoice.conversations.classifier`) is loaded once per process and kept
+until another version becomes active (retraining or a restore, `services/retraining.py`);
+`comments_retriage` loads it afresh. A moderator's label for a label always
 wins over the model's flag; clearing the label restores the model's verdict (`model_flags`).
 """
 
@@ -37,13 +38,17 @@ class ClassifierUnavailable(ApplicationError):
 
 
 def classifier_get(*, reload: bool = False):
-    """The triage classifier, loaded once; raises ClassifierUnavailable if none is installed."""
-    global _loaded
-    if _loaded is None or reload:
-        try:
-            from campusvoice.conversations import classifier
+    """The active triage classifier, kept until another version becomes active (one small query a call).
 
-            _loaded = classifier.load_classifier()
+    Raises ClassifierUnavailable if none is installed.
+    """
+    global _loaded
+    from campusvoice.conversations.services.retraining import classifier_active_version, classifier_load
+
+    wanted = classifier_active_version()
+    if _loaded is None or reload or (wanted and getattr(_loaded, "version", None) != wanted):
+        try:
+            _loaded = classifier_load()
         except Exception as exc:
             # ImportError while the package is being written, ModelNotFound without an artefact.
             logger.error("triage classifier unavailable: %s", type(exc).__name__)

@@ -14,7 +14,8 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import requests
 from django.conf import settings
@@ -32,6 +33,13 @@ IG_COMMENT_FIELDS = "id,text,timestamp,from,username,like_count,hidden,parent_id
 POST_FIELDS = "id,message,created_time,permalink_url"
 IG_MEDIA_FIELDS = "id,caption,timestamp,permalink,comments_count"
 POSTS_PER_PAGE = 25
+INSIGHT_FIELDS = "campaign_id,adset_id,adset_name,reach,impressions,frequency,spend,clicks,account_currency"
+# Page post metrics; post_impressions_unique is reach. Meta renames Page metrics often: re-check.
+POST_METRICS = (
+    "post_impressions_unique,post_impressions,post_reactions_by_type_total,post_activity_by_action_type"
+)
+# (unverified) The subcode of Meta's refusal of a social-issue ad set aimed at the EU; the fake's.
+EU_ISSUE_ADS_SUBCODE = 3858495
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80000, 80001, 80002, 80003, 80004, 80005, 80006, 80008, 80009, 80014}
 TOKEN_CODES = {102, 190}
 TRANSIENT_CODES = {1, 2}
@@ -188,6 +196,26 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class UserToken:
+    """A user access token from Facebook Login; held only until the admin picks a Page."""
+
+    access_token: str
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PageAccount:
+    """One Page of GET /me/accounts, with its Page token."""
+
+    id: str
+    name: str
+    access_token: str
+    tasks: tuple[str, ...] = ()
+    instagram_account_id: str = ""
+    instagram_username: str = ""
+
+
+@dataclass(frozen=True)
 class CommentRequest:
     """Ask for one page of comments on an object: after a cursor, or since a time."""
 
@@ -330,11 +358,13 @@ class MetaClient:
         self._note_usage(None if isinstance(error, MetaRateLimited) else exc.http_headers())
         return error
 
-    def _send(self, method: str, path: tuple, params: dict | None = None) -> FacebookResponse:
+    def _send(
+        self, method: str, path: tuple, params: dict | None = None, files: dict | None = None
+    ) -> FacebookResponse:
         self._throttle()
         self.http_calls += 1
         try:
-            response = self.api.call(method, path, params=params or {})
+            response = self.api.call(method, path, params=params or {}, files=files)
         except FacebookRequestError as exc:
             raise self._failed(exc) from None
         except requests.RequestException as exc:
@@ -344,11 +374,16 @@ class MetaClient:
             raise MetaTransientError(f"HTTP {response.status()}")
         return response
 
-    def call(self, method: str, path: str, params: dict | None = None, *, retry: bool = True) -> dict:
-        """One Graph call; `retry=False` for writes that are not idempotent (replies)."""
+    def call(
+        self, method: str, path: str, params: dict | None = None, *, retry: bool = True, files=None
+    ) -> dict:
+        """One Graph call; `retry=False` for writes that are not idempotent (replies, posts).
+
+        `files` maps a parameter to (file name, bytes), sent as a multipart upload.
+        """
         segments = tuple(s for s in path.strip("/").split("/") if s)
         if not retry:
-            return self._send(method, segments, params).json()
+            return self._send(method, segments, params, files).json()
         for attempt in self._retrying():
             with attempt:
                 return self._send(method, segments, params).json()
@@ -575,6 +610,185 @@ class MetaClient:
 
     def subscribe_page(self, page_id: str) -> None:
         self.call("POST", f"{page_id}/subscribed_apps", {"subscribed_fields": "feed"})
+
+    # --- Facebook Login for Business (login.py) ------------------------------------------------
+
+    @classmethod
+    def for_app(cls, *, graph_url: str = "") -> "MetaClient":
+        """A client with the app's own token (`app-id|app-secret`), for the OAuth exchanges."""
+        app_id, secret = settings.CAMPUSVOICE_META_APP_ID, settings.CAMPUSVOICE_META_APP_SECRET
+        return cls(access_token=f"{app_id}|{secret}", graph_url=graph_url)
+
+    def _oauth_token(self, params: dict) -> UserToken:
+        params = {
+            "client_id": settings.CAMPUSVOICE_META_APP_ID,
+            "client_secret": settings.CAMPUSVOICE_META_APP_SECRET,
+            **params,
+        }
+        # Never retried: a code works once, so a retry after a lost answer could only fail.
+        body = self.call("GET", "oauth/access_token", params, retry=False)
+        seconds = int(body.get("expires_in") or 0)
+        expires = datetime.fromtimestamp(time.time() + seconds, tz=UTC) if seconds else None
+        return UserToken(access_token=str(body["access_token"]), expires_at=expires)
+
+    def code_exchange(self, *, code: str, redirect_uri: str) -> UserToken:
+        """The login dialog's code, swapped for a (short-lived) user token."""
+        return self._oauth_token({"code": code, "redirect_uri": redirect_uri})
+
+    def token_extend(self, token: str) -> UserToken:
+        """A short-lived user token swapped for a long-lived one (about 60 days)."""
+        return self._oauth_token({"grant_type": "fb_exchange_token", "fb_exchange_token": token})
+
+    def accounts(self) -> list[PageAccount]:
+        """The Pages the user shared with the app (call with a user token), each with a Page token."""
+        fields = "id,name,access_token,tasks,instagram_business_account{id,username}"
+        pages = []
+        for item in self._pages("me/accounts", {"fields": fields, "limit": 100}):
+            ig = item.get("instagram_business_account") or {}
+            pages.append(
+                PageAccount(
+                    id=str(item["id"]),
+                    name=str(item.get("name", "")),
+                    access_token=str(item.get("access_token", "")),
+                    tasks=tuple(item.get("tasks") or ()),
+                    instagram_account_id=str(ig.get("id", "")),
+                    instagram_username=str(ig.get("username", "")),
+                )
+            )
+        return pages
+
+    # --- Marketing API (ads.py, insights.py) ---------------------------------------------------
+
+    def ad_objects_named(self, account_id: str, edge: str, name: str) -> list[dict]:
+        """The campaigns, ad sets, creatives or ads of an ad account with exactly this name."""
+        params = {
+            "fields": "id,name",
+            "filtering": [{"field": "name", "operator": "EQUAL", "value": name}],
+            "limit": 100,
+        }
+        return list(self._pages(f"{account_id}/{edge}", params))
+
+    def ad_create(self, account_id: str, edge: str, params: dict) -> str:
+        """POST /act_{id}/{edge}; never retried here, since a lost answer may hide a created object.
+
+        The caller looks the object up by its unique name before trying again (ads.py).
+        """
+        return str(self.call("POST", f"{account_id}/{edge}", params, retry=False)["id"])
+
+    def insights(
+        self, object_id: str, *, since: date, until: date, daily: bool = False
+    ) -> list["InsightRow"]:
+        """Delivery of a campaign or ad set over the range (one row), or one row per day.
+
+        Reach in each row is de-duplicated over that row's range only: never add rows up.
+        """
+        params = {
+            "fields": INSIGHT_FIELDS,
+            "time_range": {"since": since.isoformat(), "until": until.isoformat()},
+            "time_increment": 1 if daily else "all_days",
+            "limit": 100,
+        }
+        return [InsightRow.from_graph(object_id, row) for row in self._pages(f"{object_id}/insights", params)]
+
+    def post_insights(self, post_id: str) -> "PostInsight":
+        """A Page post's lifetime reach, impressions, reactions, comments and shares."""
+        body = self.call("GET", f"{post_id}/insights", {"metric": POST_METRICS, "period": "lifetime"})
+        values = {}
+        for metric in body.get("data", []):
+            points = metric.get("values") or [{}]
+            values[metric.get("name")] = points[-1].get("value")
+        activity = values.get("post_activity_by_action_type") or {}
+        reactions = values.get("post_reactions_by_type_total") or {}
+        return PostInsight(
+            post_id=post_id,
+            reach=_whole(values.get("post_impressions_unique")),
+            impressions=_whole(values.get("post_impressions")),
+            reactions=sum(int(v) for v in reactions.values()) if reactions else None,
+            comments=_whole(activity.get("comment")),
+            shares=_whole(activity.get("share")),
+        )
+
+    def page_post_create(self, page_id: str, *, message: str, link: str = "") -> str:
+        """Post on the Page's feed; returns "{page}_{post}". Not retried: a lost answer may be a post."""
+        params = {"message": message}
+        if link:
+            params["link"] = link
+        return str(self.call("POST", f"{page_id}/feed", params, retry=False)["id"])
+
+    def page_photo_create(self, page_id: str, *, caption: str, image: bytes, filename: str) -> str:
+        """Post a photo with its caption on the Page; returns the post's id. Not retried either."""
+        body = self.call(
+            "POST",
+            f"{page_id}/photos",
+            {"caption": caption},
+            retry=False,
+            files={"source": (filename, image)},
+        )
+        return str(body.get("post_id") or body["id"])
+
+    def page_posts_since(self, page_id: str, *, since: datetime) -> list[PostItem]:
+        """The Page's own posts published since a time, newest first, without their comments."""
+        params = {"fields": POST_FIELDS, "since": int(since.timestamp()), "limit": POSTS_PER_PAGE}
+        return [
+            PostItem(
+                id=str(i["id"]),
+                kind="page_post",
+                message=i.get("message", ""),
+                created_time=parse_time(i.get("created_time")),
+                permalink=i.get("permalink_url", ""),
+            )
+            for i in self._pages(f"{page_id}/published_posts", params)
+        ]
+
+    def post_permalink(self, post_id: str) -> str:
+        return str(self.call("GET", post_id, {"fields": "id,permalink_url"}).get("permalink_url", ""))
+
+
+def _whole(value) -> int | None:
+    return None if value in (None, "") else int(Decimal(str(value)))
+
+
+def _decimal(value) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+@dataclass(frozen=True)
+class InsightRow:
+    """One row of /{object}/insights; Meta sends numbers as strings."""
+
+    object_id: str
+    date_start: date
+    date_stop: date
+    reach: int | None
+    impressions: int | None
+    frequency: Decimal | None
+    spend: Decimal | None
+    clicks: int | None
+    currency: str = ""
+
+    @classmethod
+    def from_graph(cls, object_id: str, row: dict) -> "InsightRow":
+        return cls(
+            object_id=str(row.get("adset_id") or row.get("campaign_id") or object_id),
+            date_start=date.fromisoformat(row["date_start"]),
+            date_stop=date.fromisoformat(row["date_stop"]),
+            reach=_whole(row.get("reach")),
+            impressions=_whole(row.get("impressions")),
+            frequency=_decimal(row.get("frequency")),
+            spend=_decimal(row.get("spend")),
+            clicks=_whole(row.get("clicks")),
+            currency=str(row.get("account_currency", "")),
+        )
+
+
+@dataclass(frozen=True)
+class PostInsight:
+    post_id: str
+    reach: int | None
+    impressions: int | None
+    reactions: int | None
+    comments: int | None
+    shares: int | None
 
 
 def _comment_page(object_id: str, body: dict) -> CommentPage:

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from campusvoice.conversations.models import Channel
 
+from .fakegraph.drip import DripText
 from .fakegraph.state import DEMO_IG_USER_ID, DEMO_PAGE_ID, DEMO_PAGE_TOKEN, PAGE_SCOPES
 from .models import MetaConnection
 from .tokens import token_encrypt
@@ -43,3 +44,23 @@ def load(*, stdout) -> MetaConnection:
         f"({'created' if created else 'refreshed'}); sync with: campusvoice meta sync\n"
     )
     return connection
+
+
+def drip_texts() -> list[DripText]:
+    """The live feed's comments: the demo inbox's real public texts, EN and IT, author = data set.
+
+    Same pools and attribution as campusvoice/conversations/demo.py, except the project's own
+    example disclosures: a disclosure in the live feed is always a real public one (SafeCity).
+    Raises OSError when the shared data sets are missing.
+    """
+    from campusvoice.conversations.demo import SOURCES, _texts
+
+    texts = []
+    for pool, items in _texts().items():
+        kind, language = pool.rsplit("_", 1)
+        texts += [
+            DripText(text=text, source=SOURCES[source], language=language)
+            for source, text in items
+            if not (kind == "disclosure" and source == "own")
+        ]
+    return texts

@@ -11,3 +11,25 @@ class ConnectForm(forms.Form):
         strip=True,
         help_text=_("From Graph API Explorer or /me/accounts, for testing. It is stored encrypted."),
     )
+
+
+class LoginPageForm(forms.Form):
+    """Which of the Pages shared in the Facebook log-in to connect."""
+
+    page = forms.ChoiceField(label=_("Page"), widget=forms.RadioSelect)
+    with_instagram = forms.BooleanField(
+        label=_("Also connect the Page's Instagram account"), required=False, initial=True
+    )
+
+    def __init__(self, *args, pages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["page"].choices = [
+            (
+                page.id,
+                f"{page.name} ({page.id})"
+                + (f" · Instagram @{page.instagram_username}" if page.instagram_account_id else ""),
+            )
+            for page in pages
+        ]
+        if len(pages) == 1:
+            self.fields["page"].initial = pages[0].id

@@ -1,3 +1,6 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -144,3 +147,126 @@ class WebhookChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field} {self.verb} {self.comment_id}"
+
+
+class AdCampaign(TimeStampedModel):
+    """A PAUSED Meta ad campaign made for a campusvoice campaign: what was asked, what Meta made.
+
+    Created in our database first, then on Meta object by object (ads.py); each id Meta returns
+    is stored as soon as it arrives, so a retry resumes instead of creating twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being created")
+        CREATED = "created", _("Created, paused")
+        STOPPED = "stopped", _("Stopped")
+
+    class BudgetKind(models.TextChoices):
+        DAILY = "daily", _("Per day")
+        LIFETIME = "lifetime", _("For the whole campaign")
+
+    class Split(models.TextChoices):
+        EQUAL = "equal", _("Equally between campuses")
+        ENROLMENT = "enrolment", _("In proportion to students enrolled")
+
+    campaign = models.OneToOneField(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="meta_ad_campaign"
+    )
+    connection = models.ForeignKey(MetaConnection, on_delete=models.PROTECT, related_name="ad_campaigns")
+    ad_account_id = models.CharField(
+        _("ad account"),
+        max_length=40,
+        validators=[RegexValidator(r"^act_\d{1,30}$", _("An ad account id looks like act_1234567890."))],
+    )
+    name = models.CharField(_("name on Meta"), max_length=300)
+    objective = models.CharField(_("objective"), max_length=40, default="OUTCOME_AWARENESS")
+    radius_km = models.DecimalField(
+        _("radius around each campus (km)"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("80"))],
+    )
+    age_min = models.PositiveSmallIntegerField(
+        _("minimum age"), validators=[MinValueValidator(18), MaxValueValidator(65)]
+    )
+    age_max = models.PositiveSmallIntegerField(
+        _("maximum age"), validators=[MinValueValidator(18), MaxValueValidator(65)]
+    )
+    languages = models.CharField(_("languages"), max_length=50, blank=True)
+    budget_kind = models.CharField(_("budget"), max_length=10, choices=BudgetKind.choices)
+    budget_total = models.DecimalField(
+        _("total budget"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("1"))]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    split = models.CharField(_("split"), max_length=10, choices=Split.choices, default=Split.EQUAL)
+    # The EU's Digital Services Act asks every ad for who benefits and who pays.
+    dsa_beneficiary = models.CharField(_("beneficiary"), max_length=200)
+    dsa_payor = models.CharField(_("payer"), max_length=200)
+    platform_id = models.CharField(_("Meta campaign id"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Create calls sent for the campaign; above zero, look it up by name before creating again.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # A push in progress holds this claim, so a second one (a retried task, a double click) waits.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Written by us from Meta's error code; never personal data or a token.
+    last_error = models.TextField(_("last error"), blank=True)
+    insights_synced_at = models.DateTimeField(_("figures synced"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Meta ad campaign")
+        verbose_name_plural = _("Meta ad campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(age_max__gte=models.F("age_min")), name="meta_ad_campaign_ages_ok"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+
+class AdCampusSet(models.Model):
+    """One campus of an ad campaign: its ad set, and the creative and ad made from its ad content."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being created")
+        CREATED = "created", _("Created, paused")
+        REFUSED = "refused", _("Refused by Meta")
+        FAILED = "failed", _("Failed")
+
+    ad_campaign = models.ForeignKey(AdCampaign, on_delete=models.CASCADE, related_name="campuses")
+    university = models.ForeignKey("campuses.University", on_delete=models.PROTECT, related_name="+")
+    content_item = models.ForeignKey(
+        "campaigns.ContentItem", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # In the currency's minor units (cents), as Meta takes budgets.
+    budget_minor = models.PositiveIntegerField(_("budget (cents)"))
+    adset_id = models.CharField(_("Meta ad set id"), max_length=64, blank=True)
+    creative_id = models.CharField(_("Meta creative id"), max_length=64, blank=True)
+    ad_id = models.CharField(_("Meta ad id"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    message = models.TextField(_("message"), blank=True)
+    # Create calls sent; above zero, a lost answer may mean Meta made the object, so look first.
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("campus ad set")
+        verbose_name_plural = _("campus ad sets")
+        ordering = ["ad_campaign", "university__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["ad_campaign", "university"], name="meta_ad_one_set_per_campus")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ad_campaign_id} {self.university_id} {self.adset_id or self.status}"
+
+    @property
+    def budget(self) -> Decimal:
+        return (Decimal(self.budget_minor) / 100).quantize(Decimal("0.01"))

@@ -1,11 +1,11 @@
 """Connecting and disconnecting Facebook Pages, and recording what Meta said about a token.
 
 Connecting by pasting a Page token is for testing and small deployments; Facebook Login for
-Business (the OAuth flow that hands us the token) is not built yet.
+Business (login.py) hands us the Page token through OAuth, then connects it the same way.
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -104,14 +104,21 @@ def token_check(*, token: str, graph_url: str = "") -> TokenCheck:
     return check
 
 
-def connection_connect(*, token: str, by: User, graph_url: str = "") -> tuple[MetaConnection, TokenCheck]:
+def connection_connect(
+    *, token: str, by: User, graph_url: str = "", with_instagram: bool = True
+) -> tuple[MetaConnection, TokenCheck]:
     """Check the token with Meta, then store the Page (encrypted token) and its channels.
+
+    `with_instagram=False` leaves the Page's linked Instagram account out.
 
     Also subscribes the app to the Page's `feed` webhooks (a warning if Meta refuses).
     Reconnecting the same Page replaces its token and clears the error. Raises MetaConnectError.
     Missing permissions do not stop the connection; the page lists them so the admin can fix them.
     """
     check = token_check(token=token, graph_url=graph_url)  # HTTP outside the transaction
+    if not with_instagram and check.page.instagram_account_id:
+        check.page = replace(check.page, instagram_account_id="")
+        check.missing_permissions = [p for p in check.missing_permissions if p not in INSTAGRAM_PERMISSIONS]
     try:
         # Install the app on the Page so Meta sends its `feed` webhooks (comments) to us.
         MetaClient(access_token=token.strip(), graph_url=graph_url).subscribe_page(check.page.id)
@@ -196,11 +203,13 @@ def connection_error_record(*, connection: MetaConnection, error: MetaError) -> 
     return connection
 
 
-def connection_client(*, connection: MetaConnection, sleep=None) -> MetaClient:
+def connection_client(*, connection: MetaConnection, sleep=None, timeout: float | None = None) -> MetaClient:
     """A client with this connection's (decrypted) token; raises ApplicationError if it has none."""
     if not connection.token_encrypted or connection.status == MetaConnection.Status.DISCONNECTED:
         raise ApplicationError(_("This Page is disconnected; connect it again."))
     kwargs = {"sleep": sleep} if sleep is not None else {}
+    if timeout is not None:
+        kwargs["timeout"] = timeout
     return MetaClient(
         access_token=token_decrypt(connection.token_encrypted), graph_url=connection.graph_url, **kwargs
     )

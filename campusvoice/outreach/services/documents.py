@@ -74,8 +74,12 @@ def letter_pdf_bytes(*, letters: list[Letter]) -> bytes:
 
 
 def _letter_date(letter: Letter) -> str:
+    # A letter spells the month out: "November 28, 2026", "28 novembre 2026" (Italian months are
+    # lower case; Django's names are capitalised). Django's DATE_FORMAT abbreviates ("Nov. 28").
     with override(letter.language):
-        return formats.date_format(timezone.localdate(), "DATE_FORMAT")
+        if letter.language == "it":
+            return formats.date_format(timezone.localdate(), "j F Y").lower()
+        return formats.date_format(timezone.localdate(), "F j, Y")
 
 
 def letter_docx_bytes(*, letter: Letter) -> bytes:
@@ -114,7 +118,7 @@ def letter_docx_bytes(*, letter: Letter) -> bytes:
     return buffer.getvalue()
 
 
-def _file_name(letter: Letter, fmt: str) -> str:
+def letter_file_name(letter: Letter, fmt: str) -> str:
     parts = [
         letter.university.short_name or letter.university.name,
         letter.kind,
@@ -127,7 +131,7 @@ def letter_file(*, letter: Letter, fmt: str, by: User | None) -> tuple[str, byte
     """(file name, bytes) of one letter as PDF or DOCX; records the delivery."""
     data = letter_pdf_bytes(letters=[letter]) if fmt == "pdf" else letter_docx_bytes(letter=letter)
     letter_delivery_record(letter=letter, channel=LetterDelivery.Channel(fmt), by=by)
-    return _file_name(letter, fmt), data
+    return letter_file_name(letter, fmt), data
 
 
 def letters_zip(*, letters: list[Letter], fmt: str, by: User | None) -> bytes:

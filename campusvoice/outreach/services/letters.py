@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campusvoice.accounts.models import AuditEvent, User
@@ -226,8 +226,10 @@ def letter_render(*, letter: Letter) -> Letter:
 def _render_text(*, letter: Letter, template: LetterTemplate, context: Mapping) -> tuple[str, str, str]:
     """(subject, body, "") when the template renders for this letter, else ("", "", the reason)."""
     try:
-        subject = rendering.render(template.subject, context).strip()
-        body = rendering.render(template.body, context).strip()
+        # In the letter's language, whatever the page's: numbers, decimals and dates follow it.
+        with translation.override(letter.language):
+            subject = rendering.render(template.subject, context).strip()
+            body = rendering.render(template.body, context).strip()
     except rendering.MissingVariable as exc:
         error = _("“%(variable)s” has no value for %(recipient)s.") % {
             "variable": "{{ " + exc.variable + " }}",
@@ -444,12 +446,20 @@ def letter_delivery_record(*, letter: Letter, channel: str, by: User | None, ema
 
 @transaction.atomic
 def letter_email(*, letter: Letter, by: User | None) -> LetterDelivery:
-    """Queue the letter in the outgoing-mail queue (sent after commit, retried on failure)."""
-    from campusvoice.petitions.services.mail import outgoing_email_queue
+    """Queue the letter, with its PDF attached, in the outgoing-mail queue (sent after commit,
+    retried on failure with the same PDF). Raises ApplicationError without an address."""
+    # Imported here: documents imports this module.
+    from campusvoice.outreach.services.documents import CONTENT_TYPES, letter_file_name, letter_pdf_bytes
+    from campusvoice.petitions.services.mail import Attachment, outgoing_email_queue
 
     letter_require_rendered(letter)
     if not letter.recipient_email:
         raise ApplicationError(_("There is no e-mail address for %(r)s.") % {"r": letter.recipient_label})
+    pdf = Attachment(
+        filename=letter_file_name(letter, "pdf"),
+        content=letter_pdf_bytes(letters=[letter]),
+        content_type=CONTENT_TYPES["pdf"],
+    )
     email = outgoing_email_queue(
         to=letter.recipient_email,
         subject=letter.subject,
@@ -457,6 +467,7 @@ def letter_email(*, letter: Letter, by: User | None) -> LetterDelivery:
         purpose="outreach_letter",
         object_type="outreach.letter",
         object_id=letter.pk,
+        attachments=[pdf],
     )
     return letter_delivery_record(letter=letter, channel=LetterDelivery.Channel.EMAIL, by=by, email=email)
 

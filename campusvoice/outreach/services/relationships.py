@@ -2,15 +2,19 @@
 
 import datetime as dt
 import logging
+from collections import defaultdict
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from campusvoice.accounts.access import can
 from campusvoice.accounts.models import AuditEvent, User
-from campusvoice.accounts.services import audit_record
+from campusvoice.accounts.services import audit_record, organisation_get
 from campusvoice.campaigns.models import Campaign
 from campusvoice.campuses.models import CampusGroup, Contact
 from campusvoice.outreach.models import CLOSED_STAGES, Letter, Relationship, RelationshipEvent, Stage
@@ -178,3 +182,96 @@ def relationships_mark_overdue(*, today: dt.date | None = None) -> dict[str, int
     )
     logger.info("relationships overdue: %s newly marked, %s cleared", marked, cleared)
     return {"marked": marked, "cleared": cleared, "overdue": overdue.count()}
+
+
+REMINDER_PURPOSE = "relationship_reminders"
+REMINDER_OBJECT_TYPE = "outreach.reminder_digest"
+
+
+def _reminder_language(user: User) -> str:
+    codes = {code for code, _name in settings.LANGUAGES}
+    language = (user.language or "").split("-")[0]
+    return language if language in codes else settings.LANGUAGE_CODE
+
+
+def _counterpart(relationship: Relationship) -> str:
+    """Who the relationship is with, by group or by role and campus: never a person's name,
+    since the e-mail waits in the queue and in the owner's mailbox."""
+    if relationship.group_id:
+        return f"{relationship.group.name}, {relationship.university.name}"
+    contact = relationship.contact
+    role = contact.title or contact.get_role_display()
+    return f"{role}, {relationship.university.name}"
+
+
+def relationship_reminders_send(*, today: dt.date | None = None) -> dict[str, int]:
+    """E-mail each owner one digest of their overdue next steps, at most once a day.
+
+    Overdue: an open relationship whose due date is before `today`. The digest goes through the
+    durable mail queue in the owner's language (User.language, else the site's). Running it
+    again the same day queues nothing more: each digest is keyed by owner and day, and the
+    owner's row is locked while we look, so two workers cannot both queue one. Owners who are
+    inactive or no longer may use outreach get nothing; relationships without an owner are counted.
+    """
+    from campusvoice.petitions.models import OutgoingEmail
+    from campusvoice.petitions.services.mail import outgoing_email_queue
+
+    today = today or timezone.localdate()
+    overdue = (
+        Relationship.objects.filter(due_on__lt=today)
+        .exclude(stage__in=CLOSED_STAGES)
+        .select_related("university", "group", "contact", "owner")
+        .order_by("due_on", "pk")
+    )
+    by_owner: dict[int, list[Relationship]] = defaultdict(list)
+    counts = {"owners": 0, "queued": 0, "already_sent": 0, "skipped_owners": 0, "unowned": 0}
+    for relationship in overdue:
+        if relationship.owner_id is None:
+            counts["unowned"] += 1
+        else:
+            by_owner[relationship.owner_id].append(relationship)
+    organisation = organisation_get().name
+    site = settings.SITE_URL.rstrip("/")
+    for owner_id, relationships in by_owner.items():
+        counts["owners"] += 1
+        owner = relationships[0].owner
+        if not owner.is_active or not owner.email or not can(owner, "outreach.manage"):
+            counts["skipped_owners"] += 1
+            continue
+        key = f"{owner_id}:{today.isoformat()}"
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=owner_id).first()
+            if OutgoingEmail.objects.filter(
+                purpose=REMINDER_PURPOSE, object_type=REMINDER_OBJECT_TYPE, object_id=key
+            ).exists():
+                counts["already_sent"] += 1
+                continue
+            with translation.override(_reminder_language(owner)):
+                items = [
+                    {
+                        "who": _counterpart(r),  # a role's label, so in the owner's language
+                        "next_step": r.next_step,
+                        "due_on": r.due_on,
+                        "days_late": (today - r.due_on).days,
+                        "url": site + reverse("outreach:relationship-detail", args=[r.pk]),
+                    }
+                    for r in relationships
+                ]
+                subject = translation.ngettext(
+                    "%(count)s overdue next step", "%(count)s overdue next steps", len(items)
+                ) % {"count": len(items)}
+                body = render_to_string(
+                    "outreach/email/relationship_reminders.txt",
+                    {"items": items, "organisation": organisation},
+                )
+            outgoing_email_queue(
+                to=owner.email,
+                subject=subject,
+                body_text=body,
+                purpose=REMINDER_PURPOSE,
+                object_type=REMINDER_OBJECT_TYPE,
+                object_id=key,
+            )
+            counts["queued"] += 1
+    logger.info("relationship reminders: %s", counts)
+    return counts

@@ -1,5 +1,7 @@
 """A local web server in a thread that plays student newspapers, good and bad."""
 
+import functools
+import gzip
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +40,11 @@ PAGE = b"""<!doctype html><html><head><title>Ignored title | The Daily</title>
 <meta name="description" content="An interview about the campaign."></head><body>...</body></html>"""
 
 ETAG = '"feed-v1"'
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    return gzip.compress(b" " * (64 * 1024 * 1024), compresslevel=9)
 
 
 class NewspaperServer(BaseHTTPRequestHandler):
@@ -91,6 +98,19 @@ class NewspaperServer(BaseHTTPRequestHandler):
         elif self.path == "/slow.xml":
             time.sleep(2)
             self._send(RSS.format(base=base).encode())
+        elif self.path == "/drip.xml":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.end_headers()  # then one byte at a time: each read succeeds, the whole never ends
+            for _ in range(100):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.05)
+        elif self.path == "/gzip-bomb.xml":
+            # 64 KB on the wire, 64 MB once inflated: the cap must count inflated bytes.
+            self._send(gzip_bomb(), headers={"Content-Encoding": "gzip"})
+        elif self.path == "/to-loopback":
+            self._redirect(f"http://127.0.0.1:{self.server.server_port}/feed.xml")
         elif self.path == "/to-metadata":
             self._redirect("http://169.254.169.254/latest/meta-data/")
         elif self.path == "/to-private":

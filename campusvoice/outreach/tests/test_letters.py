@@ -88,7 +88,7 @@ def test_it_fills_in_the_campus_figures_and_records_them(campus_with_figures):
     assert letter.status == Letter.Status.DRAFT, letter.error
     assert letter.subject == "Consent Week at Springfield State University"
     assert "2 students at Springfield State University" in letter.body
-    assert "about 25.0% of your 10000 students (an estimate)" in letter.body
+    assert "about 25.0% of your 10,000 students (an estimate)" in letter.body
     assert "3 of them signed" in letter.body
     assert letter.figures["reach"]["share_percent"] == 25.0
     assert letter.figures["confirmed_signatures"] == 3
@@ -286,6 +286,9 @@ def test_an_emailed_letter_waits_out_a_mail_outage_and_is_sent_once(
     assert email.status == OutgoingEmail.Status.SENT
     assert [m.to for m in mail.outbox] == [["president@campus.example.edu"]]
     assert mail.outbox[0].subject == "Consent Week at Springfield State University"
+    # The retry carried the PDF made when the letter was queued.
+    [(name, content, mimetype)] = mail.outbox[0].attachments
+    assert name.endswith(".pdf") and mimetype == "application/pdf" and content.startswith(b"%PDF-")
 
 
 def test_a_letter_without_an_address_cannot_be_emailed(campus_with_figures):

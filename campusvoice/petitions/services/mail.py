@@ -7,6 +7,8 @@ recording leaves the row SENDING; the sweep gives it back after CLAIM_TIMEOUT an
 """
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -15,8 +17,10 @@ from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from campusvoice.petitions.models import OutgoingEmail
+from campusvoice.errors import ApplicationError
+from campusvoice.petitions.models import OutgoingEmail, OutgoingEmailAttachment
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +28,15 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 CLAIM_TIMEOUT = timedelta(minutes=15)
+# Most mail servers refuse messages over 10-25 MB, and base64 adds a third.
+MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    content_type: str = "application/octet-stream"
 
 
 def outgoing_email_queue(
@@ -35,8 +48,22 @@ def outgoing_email_queue(
     purpose: str,
     object_type: str = "",
     object_id: str | int = "",
+    attachments: Sequence[Attachment] = (),
 ) -> OutgoingEmail:
-    """Queue one message in the current transaction; it is sent by a task after commit."""
+    """Queue one message in the current transaction; it is sent by a task after commit.
+
+    `attachments` are stored with the message, so every retry sends the same bytes. Raises
+    ApplicationError, queueing nothing, when they are empty, unnamed or too large together.
+    """
+    total = sum(len(a.content) for a in attachments)
+    if total > MAX_ATTACHMENT_BYTES:
+        raise ApplicationError(
+            _("The attachments are too large to e-mail (%(mb).1f MB; at most %(max)s MB).")
+            % {"mb": total / 1024 / 1024, "max": MAX_ATTACHMENT_BYTES // (1024 * 1024)}
+        )
+    for attachment in attachments:
+        if not attachment.content or not attachment.filename.strip():
+            raise ApplicationError(_("An attachment has no name or is empty."))
     email = OutgoingEmail.objects.create(
         to=to,
         subject=subject[:200],
@@ -46,6 +73,16 @@ def outgoing_email_queue(
         object_type=object_type,
         object_id=str(object_id),
         next_attempt_at=timezone.now(),
+    )
+    OutgoingEmailAttachment.objects.bulk_create(
+        OutgoingEmailAttachment(
+            email=email,
+            filename=a.filename.strip()[:200],
+            content_type=a.content_type[:100],
+            content=a.content,
+            size=len(a.content),
+        )
+        for a in attachments
     )
     transaction.on_commit(partial(_send_enqueue, email.pk))
     return email
@@ -91,12 +128,18 @@ def outgoing_email_send(*, email_id: int, now=None) -> OutgoingEmail | None:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    attachments = list(email.attachments.all())
+    for attachment in attachments:
+        message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     try:
         mailers.default.send_messages([message])
     except Exception as exc:  # noqa: BLE001 - any failure of the mail server means "try again later"
         return _failed(email, _describe(exc), now=now)
     email.status, email.sent_at, email.last_error = OutgoingEmail.Status.SENT, timezone.now(), ""
     email.save(update_fields=["status", "sent_at", "last_error"])
+    if attachments:
+        # Sent: the bytes are no longer needed here (the name and size stay as a record).
+        email.attachments.update(content=b"")
     logger.info("outgoing email %s (%s) sent after %s attempts", email.pk, email.purpose, email.attempts)
     return email
 

@@ -8,6 +8,9 @@
     });
     // Ask before destructive actions: <form data-confirm="Delete this contact?">.
     root.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      // htmx:load also fires for the whole page at start-up: wire each form once, or it asks twice.
+      if (form.dataset.confirmWired) { return; }
+      form.dataset.confirmWired = "1";
       form.addEventListener("submit", function (event) {
         if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
       });

@@ -36,7 +36,8 @@ class Command(ExamplesCommand):
         impact.add_argument(
             "--with-quotes",
             action="store_true",
-            help="Include the comments organisers chose to quote (no names).",
+            help="Include quotes: comments organisers chose for letters, and story excerpts their writers "
+            "agreed to share (a name only where the writer asked for it).",
         )
 
     def handle(self, *args, action: str, **options):

@@ -6,6 +6,8 @@ from campusvoice.demo import services
 from campusvoice.ops.cli import ExamplesCommand
 
 URL = "http://127.0.0.1:8000/"
+FAKE_GRAPH_PORT = 8765  # campusvoice/integrations/meta/demo.py connects the sandbox Page on this port
+FAKE_GRAPH_URL = f"http://127.0.0.1:{FAKE_GRAPH_PORT}"
 
 
 class Command(ExamplesCommand):
@@ -53,8 +55,21 @@ class Command(ExamplesCommand):
             raise CommandError("The demo is not loaded: run `campusvoice demo load` first.")
         self.stdout.write(self.style.SUCCESS(f"campusvoice demo: {URL}"))
         self.write_logins()
+        self.write_live_feed()
         self.stdout.write("Stop with Ctrl+C.\n")
-        call_command("serve", bind="127.0.0.1:8000", workers=2, with_worker=True)
+        call_command(
+            "serve", bind="127.0.0.1:8000", workers=2, with_worker=True, with_fakegraph=FAKE_GRAPH_PORT
+        )
+
+    def write_live_feed(self):
+        # The fake Graph API stands in for Facebook: see campusvoice/integrations/meta/fakegraph/.
+        self.stdout.write(
+            f"Live comments: a fake Facebook Page ({FAKE_GRAPH_URL}) adds a real public comment every few\n"
+            f"  seconds; they reach the inbox ({URL}inbox/) through signed webhooks.\n"
+            f"  Replies and hides you send from the inbox show on the fake Page: {FAKE_GRAPH_URL}/__fake__/page\n"
+            f"  Facebook Login for Business: as the admin, open {URL}integrations/meta/ and click\n"
+            "  “Connect with Facebook”, allow the sandbox Page on the fake dialog, then pick it."
+        )
 
     def write_logins(self):
         passwords = services.demo_passwords_get()

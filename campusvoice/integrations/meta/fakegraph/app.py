@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -22,6 +23,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from . import oauth, pageview
+from .ads import AdsMixin
 from .fields import FieldSpec, FieldSyntaxError, parse_fields
 from .state import FakeState, Token
 
@@ -81,6 +84,9 @@ class GraphError(Exception):
             error["error_subcode"] = self.subcode
         if self.transient:
             error["is_transient"] = True
+        if getattr(self, "user_title", ""):  # what Ads Manager would show (fakegraph/ads.py)
+            error["error_user_title"] = self.user_title
+            error["error_user_msg"] = getattr(self, "user_msg", "")
         error["fbtrace_id"] = "Fake" + secrets.token_hex(6)
         return {"error": error}
 
@@ -129,13 +135,18 @@ class Ctx:
     query: dict  # the caller's access_token and appsecret_proof, repeated in `next` links like Meta does
 
 
-class FakeGraphApp:
+class FakeGraphApp(AdsMixin):
     def __init__(self, state: FakeState):
         self.state = state
         self.url_map = Map(
             [
                 Rule("/__fake__/<action>", endpoint="control", methods=["GET", "POST", "DELETE"]),
                 Rule("/__fake__/<action>/<sub>", endpoint="control", methods=["GET", "POST", "DELETE"]),
+                # Facebook Login for Business (fakegraph/oauth.py): the dialog and the code exchange.
+                *(
+                    Rule(path, endpoint="oauth", defaults={"name": n}, methods=["GET", "POST"])
+                    for path, n in oauth.ROUTES
+                ),
                 Rule("/<path:rest>", endpoint="graph", methods=["GET", "POST", "DELETE"]),
                 Rule("/", endpoint="graph", defaults={"rest": ""}, methods=["GET", "POST", "DELETE"]),
             ],
@@ -152,6 +163,8 @@ class FakeGraphApp:
             endpoint, values = adapter.match()
             if endpoint == "control":
                 response = self.control(request, values["action"], values.get("sub", ""))
+            elif endpoint == "oauth":
+                response = oauth.handle(self.state, request, values["name"])
             else:
                 response = self.graph(request, values["rest"])
         except HTTPException as exc:
@@ -175,6 +188,10 @@ class FakeGraphApp:
         params = dict(request.args.items())
         if request.method == "POST":
             params.update(dict(request.form.items()))
+            # An upload (a photo's `source`) is kept as its name and size, never its bytes.
+            params.update(
+                {k: {"filename": f.filename, "size": len(f.read())} for k, f in request.files.items()}
+            )
         base_url = request.host_url.rstrip("/")
         with self.state.lock:
             self.state.journal.calls += 1
@@ -226,6 +243,8 @@ class FakeGraphApp:
                 # The write happens, then the answer is lost: what a timeout after commit looks like.
                 with self.state.lock:
                     self.dispatch(ctx, method, segments, params)
+                if fault.get("delay"):
+                    time.sleep(float(fault["delay"]))  # longer than the client's timeout: a real one
             if fault:
                 raise GraphError(
                     int(fault.get("code", 2)),
@@ -332,6 +351,7 @@ class FakeGraphApp:
             ("ig_user", state.ig_users),
             ("ig_media", state.ig_media),
             ("ig_comment", state.ig_comments),
+            *AdsMixin.ad_tables(state),
         ):
             obj = table.get(node_id)
             if obj is not None and not obj.get("deleted"):
@@ -344,6 +364,8 @@ class FakeGraphApp:
         if len(segments) > 2:
             raise GraphError(100, f"(#100) Unknown path components: /{'/'.join(segments[2:])}")
         node_id, edge = segments[0], (segments[1] if len(segments) > 1 else "")
+        if node_id == "me" and edge == "accounts" and ctx.token.kind == "user":
+            return oauth.accounts(self.state, ctx.token, self._specs(params, "id,name,access_token,tasks"))
         if node_id == "me":
             node_id = ctx.token.page_id if ctx.token.kind == "page" else "me"
             if node_id == "me":
@@ -441,6 +463,7 @@ class FakeGraphApp:
                 "created_time": graph_time(obj["created_time"]),
                 "updated_time": graph_time(obj["created_time"]),
                 "permalink_url": obj["permalink_url"],
+                "link": obj.get("link") or None,
                 "is_published": True,
                 "is_hidden": False,
                 "status_type": "mobile_status_update",
@@ -725,8 +748,21 @@ class FakeGraphApp:
             raise GraphError(506)
         kind = "published" if params.get("published", "true") != "false" else "ad"
         post = self.state.add_post(page_id=page["id"], message=message, kind=kind)
+        post["link"] = params.get("link", "")
         self.state.journal.posts_created.append(post["id"])
         return {"id": post["id"]}
+
+    def post_page_photos(self, ctx, page, params):
+        # POST /{page-id}/photos with `source` (multipart) or `url`, and `caption`.
+        self._require(ctx, "pages_manage_posts")
+        image = params.get("source") or params.get("url")
+        if not image:
+            raise GraphError(324, "(#324) Requires upload file")
+        kind = "published" if params.get("published", "true") != "false" else "ad"
+        post = self.state.add_post(page_id=page["id"], message=params.get("caption", ""), kind=kind)
+        post["photo"] = image
+        self.state.journal.posts_created.append(post["id"])
+        return {"id": self.state.next_id(), "post_id": post["id"]}
 
     def _reply(self, ctx, post_id: str, parent_id: str, params) -> dict:
         self._require(ctx, "pages_manage_engagement")
@@ -848,6 +884,8 @@ class FakeGraphApp:
         payload = request.get_json(silent=True) or {}
         if action == "state":
             return self._json(200, state.snapshot(), {})
+        if action == "page":  # a person's read-only view of the Page (fakegraph/pageview.py)
+            return Response(pageview.page_view_html(state), content_type="text/html; charset=utf-8")
         if action == "reset":
             state.reset(payload.get("seed", "empty"))
             return self._json(200, {"ok": True}, {})

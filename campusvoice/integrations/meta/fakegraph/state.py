@@ -29,6 +29,7 @@ DEMO_IG_USER_ID = "17841400000000001"
 DEMO_PAGE_TOKEN = "demo-page-token"  # noqa: S105 - an invented token for the fake server only
 DEMO_USER_TOKEN = "demo-user-token"  # noqa: S105
 DEMO_EXPIRED_TOKEN = "demo-expired-token"  # noqa: S105
+DEMO_AD_ACCOUNT_ID = "act_100000000000001"  # the sandbox ad account (fakegraph/ads.py)
 
 
 @dataclass
@@ -75,9 +76,18 @@ class FakeState:
             self.usage: dict[str, Any] = {}
             self.journal = Journal()
             self._seq = 0
+            # The Marketing API objects (fakegraph/ads.py): id -> object, each with "account_id".
+            self.ad_accounts: dict[str, dict] = {DEMO_AD_ACCOUNT_ID: {"id": DEMO_AD_ACCOUNT_ID}}
+            self.ad_campaigns: dict[str, dict] = {}
+            self.adsets: dict[str, dict] = {}
+            self.adcreatives: dict[str, dict] = {}
+            self.ads: dict[str, dict] = {}
             # Listeners get (object, entry) for every change, to emit webhooks.
             self.listeners: list = getattr(self, "listeners", [])
             self._seed_sandbox()
+            from . import oauth  # imported here: oauth.py imports this module
+
+            oauth.seed(self)  # Facebook Login for Business: codes, and the Pages' OAuth tokens
             if seed == "demo":
                 self._seed_demo()
 

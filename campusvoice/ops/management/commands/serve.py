@@ -45,6 +45,7 @@ class Command(ExamplesCommand):
         parser.add_argument(
             "--drip-every",
             type=float,
+            metavar="SECONDS",
             default=5.0,
             help="With --with-fakegraph: seconds between two new comments (default: %(default)s).",
         )

@@ -1,0 +1,523 @@
+"""Fault tests (issue 10): crash and starve campusvoice, then count what survived.
+
+After each fault: no acknowledged comment or e-mail lost, none twice, every task finished or
+visibly failed. Each scenario prints one PASS/FAIL line with its counts and the machine's load.
+
+    python -m bench faults                                  # every scenario
+    python -m bench.bench_faults webhooks mail              # chosen ones
+    BENCH_FAULTS_COMMENTS=500 python -m bench.bench_faults sync
+
+Scenarios:
+
+* webhooks: Meta's bad habits against the real view (Django's test client, no server): every
+  change of N comments (add, two edits, some deletions) signed and delivered on its own and in
+  batches, each body two or three times, shuffled (edits and deletions before the add), with
+  entry times 36 hours old; then the worker's job. Exactly one effect each, final text and
+  deletions right.
+* mail: N petition signatures queue their confirmation e-mail while nothing listens on the SMTP
+  port; the periodic sweep (`outgoing_emails_send_due`) fails them all; an SMTP server (aiosmtpd)
+  starts; the sweep runs as the scheduler would, a minute later, and again a day later. Every
+  message arrives exactly once.
+* sync: the fake Graph API (in this process) adds thousands of comments while its webhook relay
+  sends them with chaos (each batch twice, reversed) to `campusvoice serve --with-worker`
+  (gunicorn + db worker + scheduler); a full sync of the Page runs in the worker. The task worker
+  is killed with SIGKILL in the middle of that sync, then the gunicorn master (its orphans killed
+  as a supervisor would); `serve` is started again each time. The fake's webhook retry schedule is
+  Meta's, compressed to minutes. At the end every comment the fake holds is in the database
+  exactly once, no delivery is pending and no task is left RUNNING or due-and-READY.
+
+Everything runs on PostgreSQL in a database of its own (BENCH_FAULTS_PG_URL, dropped and made
+again): `python -m bench faults` re-runs this module in a child process pointed at it.
+"""
+
+import io
+import logging
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("BENCH_FAULTS_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_faults")
+LOGS = ROOT / "var" / "bench"
+SCENARIOS = ("webhooks", "mail", "sync")
+RESULTS: list[str] = []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _load() -> str:
+    return "load " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _report(name: str, ok: bool, counts: dict, seconds: float) -> bool:
+    figures = ", ".join(f"{k} {v}" for k, v in counts.items())
+    line = f"{'PASS' if ok else 'FAIL'} {name}: {figures}; {seconds:.0f} s; {_load()}"
+    RESULTS.append(line)
+    print(line, flush=True)
+    return ok
+
+
+def _tasks_left() -> dict:
+    """Tasks a worker should have finished: RUNNING ones, and READY ones already due."""
+    from django.db.models import Q
+    from django.tasks import TaskResultStatus
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    due = Q(run_after__isnull=True) | Q(run_after__lte=timezone.now())
+    return {
+        "running": DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count(),
+        "ready": DBTaskResult.objects.filter(due, status=TaskResultStatus.READY).count(),
+        "failed": DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).count(),
+    }
+
+
+def _connect(graph_url: str):
+    from campusvoice.conversations.models import Channel
+    from campusvoice.integrations.meta.fakegraph import DEMO_PAGE_ID, DEMO_PAGE_TOKEN
+    from campusvoice.integrations.meta.models import MetaConnection
+    from campusvoice.integrations.meta.services import connection_connect
+
+    MetaConnection.objects.all().delete()
+    Channel.objects.filter(platform_id=DEMO_PAGE_ID).delete()
+    connection, _check = connection_connect(token=DEMO_PAGE_TOKEN, by=None, graph_url=graph_url)
+    return connection
+
+
+# --- webhooks: duplicated, reordered, 36 hours late -------------------------------------------
+
+
+def scenario_webhooks() -> bool:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    from campusvoice.conversations.models import Comment
+    from campusvoice.integrations.meta.fakegraph import DEMO_PAGE_ID, FakeGraphServer
+    from campusvoice.integrations.meta.fakegraph.webhooks import WebhookEmitter, comment_change, entry
+    from campusvoice.integrations.meta.models import WebhookChange, WebhookDelivery
+
+    started = time.perf_counter()
+    count = int(os.environ.get("BENCH_FAULTS_WEBHOOK_COMMENTS", "300"))
+    fake = FakeGraphServer(
+        app_id=settings.CAMPUSVOICE_META_APP_ID, app_secret=settings.CAMPUSVOICE_META_APP_SECRET
+    ).start()
+    try:
+        connection = _connect(fake.url)
+    finally:
+        fake.stop()
+    post_id = f"{DEMO_PAGE_ID}_900000000000000001"
+    client = Client(SERVER_NAME="localhost")
+    statuses: list[int] = []
+
+    def transport(body: bytes, headers: dict) -> int:
+        extra = {k: v for k, v in headers.items() if k != "Content-Type"}
+        response = client.post("/integrations/meta/webhook/", body, "application/json", headers=extra)
+        statuses.append(response.status_code)
+        return response.status_code
+
+    emitter = WebhookEmitter(app_secret=settings.CAMPUSVOICE_META_APP_SECRET, transport=transport)
+    t0 = int(time.time()) - 36 * 3600  # every change happened 36 hours before it arrives
+    rng = random.Random(10)
+    entries, expected_changes = [], 0
+    for n in range(count):
+        comment_id = f"900000000000000001_{800000 + n}"
+
+        def change(verb, message, *, comment_id=comment_id, created=t0 + n):
+            return comment_change(
+                post_id=post_id,
+                comment_id=comment_id,
+                verb=verb,
+                message=message,
+                author={"id": f"61{n:011d}", "name": "Bench reader"},
+                parent_id="",
+                created_time=created,
+            )
+
+        entries.append(entry(DEMO_PAGE_ID, [change("add", f"first {n}")], t0 + n + 1))
+        entries.append(entry(DEMO_PAGE_ID, [change("edited", f"second {n}")], t0 + n + 60))
+        entries.append(entry(DEMO_PAGE_ID, [change("edited", f"final {n}")], t0 + n + 90))
+        expected_changes += 3
+        if n % 3 == 0:
+            entries.append(entry(DEMO_PAGE_ID, [change("remove", None)], t0 + n + 120))
+            expected_changes += 1
+    bodies = [emitter.body("page", [e]) for e in entries]
+    # Meta also batches: the same changes again inside bigger deliveries (other bytes, same changes).
+    shuffled = entries[:]
+    rng.shuffle(shuffled)
+    bodies += [emitter.body("page", shuffled[i : i + 7]) for i in range(0, len(shuffled), 7)]
+    bodies = bodies * 2 + rng.sample(bodies, len(bodies) // 3)
+    rng.shuffle(bodies)
+    for body in bodies:
+        emitter.send(body)
+    # The worker's part (no worker runs in this process): the sweep processes every pending delivery.
+    for _twice in range(2):
+        call_command("meta", "process-webhooks", "--all", stdout=io.StringIO())
+
+    comments = Comment.objects.filter(channel=connection.channel, platform_id__startswith="900000000000000001_")
+    ids = list(comments.values_list("platform_id", flat=True))
+    wrong = 0
+    for platform_id, text, deleted_at in comments.values_list("platform_id", "text", "deleted_at"):
+        n = int(platform_id.rsplit("_", 1)[1]) - 800000
+        if text != f"final {n}" or (deleted_at is not None) != (n % 3 == 0):
+            wrong += 1
+    changes = WebhookChange.objects.filter(comment_id__startswith="900000000000000001_").count()
+    pending = WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.DONE).count()
+    counts = {
+        "posts": len(bodies),
+        "non-200": sum(1 for s in statuses if s != 200),
+        "comments": f"{len(set(ids))}/{count}",
+        "duplicates": len(ids) - len(set(ids)),
+        "wrong final state": wrong,
+        "changes applied": f"{changes}/{expected_changes}",
+        "deliveries not done": pending,
+    }
+    ok = (
+        len(set(ids)) == count == len(ids)
+        and not wrong
+        and changes == expected_changes
+        and not pending
+        and not counts["non-200"]
+    )
+    return _report("webhooks duplicated x2-3, shuffled, 36 h late", ok, counts, time.perf_counter() - started)
+
+
+# --- mail: the queue fills while SMTP is down -------------------------------------------------
+
+
+def scenario_mail() -> bool:
+    from datetime import timedelta
+
+    from aiosmtpd.controller import Controller
+    from django.utils import timezone
+
+    from campusvoice.campaigns.models import Campaign
+    from campusvoice.petitions.models import OutgoingEmail, Petition
+    from campusvoice.petitions.services import mail
+    from campusvoice.petitions.services.signatures import signature_submit
+
+    started = time.perf_counter()
+    logging.getLogger("campusvoice.petitions.services.mail").setLevel(logging.ERROR)  # 1 line a failure
+    count = int(os.environ.get("BENCH_FAULTS_MAILS", "300"))
+    port = int(os.environ["BENCH_FAULTS_SMTP_PORT"])
+    campaign = Campaign.objects.create(name="Faults", slug=f"faults-{secrets.token_hex(3)}")
+    petition = Petition.objects.create(
+        campaign=campaign,
+        slug=f"faults-{secrets.token_hex(3)}",
+        title_en="A real plan against sexual violence",
+        text_en="We ask our university for a confidential reporting office.",
+        target_description="The presidents of our campuses",
+        consent_text_en="Count my name and deliver it with the petition.",
+        contact_text_en="Send me news about this campaign.",
+    )
+    for n in range(count):
+        signature_submit(
+            petition=petition,
+            version=None,
+            name=f"Signer {n}",
+            email=f"signer{n}@example.org",
+            contact_ok=False,
+            language="en",
+        )
+    queued = OutgoingEmail.objects.filter(to__endswith="@example.org", status=OutgoingEmail.Status.QUEUED)
+    queued_count = queued.count()
+    now = timezone.now()
+    down = mail.outgoing_emails_send_due(now=now)  # nothing listens: every attempt fails
+
+    received: list[str] = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+            received.extend(envelope.rcpt_tos)
+            return "250 OK"
+
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        up = mail.outgoing_emails_send_due(now=now + timedelta(seconds=61))
+        again = mail.outgoing_emails_send_due(now=now + timedelta(days=1))
+    finally:
+        controller.stop()
+    mine = OutgoingEmail.objects.filter(to__endswith="@example.org")
+    sent = mine.filter(status=OutgoingEmail.Status.SENT).count()
+    counts = {
+        "queued": queued_count,
+        "failed while down": down["failed"],
+        "sent after": up["sent"],
+        "sent a day later": again["sent"],
+        "received": len(received),
+        "distinct": len(set(received)),
+        "rows sent": sent,
+        "rows not sent": mine.exclude(status=OutgoingEmail.Status.SENT).count(),
+    }
+    ok = (
+        queued_count == count == down["failed"] == up["sent"] == len(received) == len(set(received)) == sent
+        and not again["sent"]
+    )
+    return _report("mail queue while SMTP down", ok, counts, time.perf_counter() - started)
+
+
+# --- sync: kill -9 the worker mid-sync and the gunicorn master --------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+class Serve:
+    """`campusvoice serve --with-worker` in its own session; kill -9 its children like an OOM would."""
+
+    def __init__(self, env: dict, port: int):
+        self.env, self.port, self.process = env, port, None
+        self.log = (LOGS / "faults-serve.log").open("a")
+        self.tree: set[int] = set()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own argv
+            [sys.executable, "-m", "campusvoice", "serve", f"--bind=127.0.0.1:{self.port}", "--workers=2"]
+            + ["--with-worker"],
+            env=self.env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            self._remember()
+            try:
+                opener.open(f"http://127.0.0.1:{self.port}/health/", timeout=5)
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("campusvoice serve did not answer in time; see var/bench/faults-serve.log")
+
+    def _remember(self) -> None:
+        stack = [self.process.pid]
+        while stack:
+            pid = stack.pop()
+            self.tree.add(pid)
+            stack += _children(pid)
+
+    def child(self, word: str) -> int:
+        self._remember()
+        return next(pid for pid in _children(self.process.pid) if word in _cmdline(pid))
+
+    def kill(self, word: str) -> None:
+        """SIGKILL one child; serve stops the rest; leftovers are killed, as systemd would."""
+        os.kill(self.child(word), signal.SIGKILL)
+        self.process.wait(timeout=90)
+        self.reap()
+
+    def reap(self) -> None:
+        for pid in self.tree:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.tree = set()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                pass
+        self.reap()
+
+
+def scenario_sync() -> bool:
+    from django.conf import settings
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from campusvoice.conversations.models import Comment
+    from campusvoice.integrations.meta import tasks
+    from campusvoice.integrations.meta.fakegraph import DEMO_PAGE_ID, FakeGraphServer
+    from campusvoice.integrations.meta.models import WebhookDelivery
+
+    started = time.perf_counter()
+    total = int(os.environ.get("BENCH_FAULTS_COMMENTS", "2000"))
+    before = total // 2  # on the Page before the sync starts; the rest arrive during the run
+    port = _free_port()
+    fake = FakeGraphServer(
+        app_id=settings.CAMPUSVOICE_META_APP_ID,
+        app_secret=settings.CAMPUSVOICE_META_APP_SECRET,
+        port=_free_port(),
+        webhook_url=f"http://127.0.0.1:{port}/integrations/meta/webhook/",
+        webhook_chaos=True,
+    ).start()
+    # Meta retries for 36 hours (15 s, 1 min, 5 min, …); the same pattern, in minutes.
+    fake.emitter.schedule = (0, 1, 2, 4, 8, 15, 30, 60, 120, 240)
+    env = dict(os.environ, CAMPUSVOICE_TASKS_BACKEND="db", CAMPUSVOICE_META_GRAPH_URL=fake.url)
+    serve = Serve(env, port)
+    posts = [fake.state.add_post(page_id=DEMO_PAGE_ID, message=f"Bench post {n}") for n in range(20)]
+    listeners = list(fake.state.listeners)
+    fake.state.listeners.clear()  # the first half is already on the Page: only the sync brings it
+    for n in range(before):
+        fake.state.add_comment(
+            post_id=posts[n % len(posts)]["id"], message=f"before {n}", author={"id": f"62{n:011d}", "name": "R"}
+        )
+    fake.state.listeners.extend(listeners)
+    connection = _connect(fake.url)
+    events = []
+    adding_done = threading.Event()
+
+    def add_comments() -> None:
+        for n in range(before, total):
+            fake.state.add_comment(
+                post_id=posts[n % len(posts)]["id"],
+                message=f"live {n}",
+                author={"id": f"62{n:011d}", "name": "R"},
+            )
+            time.sleep(0.04)
+        adding_done.set()
+
+    try:
+        serve.start()
+        tasks.connection_sync.enqueue(connection.pk, full=True)
+        threading.Thread(target=add_comments, daemon=True).start()
+        # Kill the worker while it holds the sync (RUNNING), at the latest after 60 s.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if DBTaskResult.objects.filter(
+                status=TaskResultStatus.RUNNING, task_path__endswith="connection_sync"
+            ).exists():
+                time.sleep(1.0)
+                break
+            time.sleep(0.2)
+        in_sync = DBTaskResult.objects.filter(
+            status=TaskResultStatus.RUNNING, task_path__endswith="connection_sync"
+        ).exists()
+        serve.kill("campusvoice worker")
+        events.append(f"worker killed {'mid-sync' if in_sync else 'NOT mid-sync'}")
+        time.sleep(3)
+        serve.start()
+        time.sleep(15)
+        serve.kill("gunicorn")
+        events.append("gunicorn master killed")
+        time.sleep(3)
+        serve.start()
+        adding_done.wait(timeout=300)
+        # Let the relay's retries, the worker and the scheduler's sweeps finish.
+        expected = set(fake.state.comments)
+        deadline = time.monotonic() + float(os.environ.get("BENCH_FAULTS_SETTLE", "420"))
+        while time.monotonic() < deadline:
+            stored = set(
+                Comment.objects.filter(channel=connection.channel).values_list("platform_id", flat=True)
+            )
+            left = _tasks_left()
+            pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).count()
+            if expected <= stored and not left["running"] and not left["ready"] and not pending:
+                break
+            time.sleep(2)
+    finally:
+        serve.stop()
+        fake.stop()
+    ids = list(Comment.objects.filter(channel=connection.channel).values_list("platform_id", flat=True))
+    left = _tasks_left()
+    sync_results = DBTaskResult.objects.filter(task_path__endswith="connection_sync")
+    counts = {
+        "fake comments": len(expected),
+        "in db": len(set(ids) & expected),
+        "missing": len(expected - set(ids)),
+        "duplicates": len(ids) - len(set(ids)),
+        "deliveries": WebhookDelivery.objects.count(),
+        "pending": WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).count(),
+        "tasks running": left["running"],
+        "due ready": left["ready"],
+        "failed (visible)": left["failed"],
+        "sync runs": "/".join(
+            f"{s}" for s in sync_results.values_list("status", flat=True).order_by("enqueued_at")
+        ),
+        "events": "; ".join(events),
+    }
+    ok = not counts["missing"] and not counts["duplicates"] and not left["running"] and not left["ready"]
+    ok = ok and not counts["pending"] and "NOT" not in counts["events"]
+    return _report("comment sync, kill -9 worker + gunicorn master", ok, counts, time.perf_counter() - started)
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def _prepare_database() -> None:
+    import psycopg
+
+    base, name = PG_URL.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def run(names: list[str]) -> int:
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        print(f"unknown scenario: {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}", file=sys.stderr)
+        return 2
+    LOGS.mkdir(parents=True, exist_ok=True)
+    _prepare_database()
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="campusvoice.settings",
+        DATABASE_URL=PG_URL,
+        CAMPUSVOICE_DEBUG="true",
+        CAMPUSVOICE_TASKS_BACKEND="db",
+        CAMPUSVOICE_VAR_DIR=str(LOGS / "faults"),
+        CAMPUSVOICE_LOG_LEVEL="WARNING",
+        BENCH_FAULTS_SMTP_PORT=str(smtp_port := _free_port()),
+        CAMPUSVOICE_EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+        CAMPUSVOICE_EMAIL_TIMEOUT="5",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    print(f"machine: {os.cpu_count()} cores, {_load()}; database {PG_URL.rsplit('@', 1)[-1]}", flush=True)
+    ok = True
+    for name in names or SCENARIOS:
+        try:
+            ok = globals()[f"scenario_{name}"]() and ok
+        except Exception as exc:  # noqa: BLE001 - one broken scenario must not hide the others
+            ok = _report(name, False, {"error": f"{type(exc).__name__}: {exc}"[:300]}, 0) and False
+    return 0 if ok else 1
+
+
+def main() -> None:
+    """`python -m bench faults`: run every scenario in a child process on PostgreSQL."""
+    done = subprocess.run([sys.executable, "-m", "bench.bench_faults"], cwd=ROOT, check=False)  # noqa: S603
+    if done.returncode:
+        raise SystemExit(f"fault scenarios failed (exit status {done.returncode})")
+
+
+if __name__ == "__main__":
+    sys.exit(run(sys.argv[1:]))
