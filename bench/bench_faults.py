@@ -35,19 +35,25 @@ import logging
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_FAULTS_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_faults")
 LOGS = ROOT / "var" / "bench"
-SCENARIOS = ("webhooks", "mail", "sync")
+SCENARIOS = ("webhooks", "mail", "sync", "postgres")
+# Meta retries a webhook for 36 hours (15 s, 1 min, 5 min, …); the fake does the same, in minutes.
+RETRIES = (0, 1, 2, 4, 8, 15, 30, 60, 120, 240)
 RESULTS: list[str] = []
 
 
@@ -96,6 +102,36 @@ def _connect(graph_url: str):
     return connection
 
 
+def _count_statuses(fake) -> Counter:
+    """Wrap the fake's webhook transport to count the answers each attempt got (0: no answer)."""
+    statuses: Counter = Counter()
+    transport = fake.emitter.transport
+
+    def counting(body: bytes, headers: dict) -> int:
+        status = transport(body, headers)
+        statuses[status] += 1
+        return status
+
+    fake.emitter.transport = counting
+    return statuses
+
+
+def _petition():
+    from campusvoice.campaigns.models import Campaign
+    from campusvoice.petitions.models import Petition
+
+    campaign = Campaign.objects.create(name="Faults", slug=f"faults-{secrets.token_hex(3)}")
+    return Petition.objects.create(
+        campaign=campaign,
+        slug=f"faults-{secrets.token_hex(3)}",
+        title_en="A real plan against sexual violence",
+        text_en="We ask our university for a confidential reporting office.",
+        target_description="The presidents of our campuses",
+        consent_text_en="Count my name and deliver it with the petition.",
+        contact_text_en="Send me news about this campaign.",
+    )
+
+
 # --- webhooks: duplicated, reordered, 36 hours late -------------------------------------------
 
 
@@ -135,7 +171,7 @@ def scenario_webhooks() -> bool:
     for n in range(count):
         comment_id = f"900000000000000001_{800000 + n}"
 
-        def change(verb, message, *, comment_id=comment_id, created=t0 + n):
+        def change(verb, message, *, comment_id=comment_id, created=t0 + n, n=n):
             return comment_change(
                 post_id=post_id,
                 comment_id=comment_id,
@@ -166,7 +202,9 @@ def scenario_webhooks() -> bool:
     for _twice in range(2):
         call_command("meta", "process-webhooks", "--all", stdout=io.StringIO())
 
-    comments = Comment.objects.filter(channel=connection.channel, platform_id__startswith="900000000000000001_")
+    comments = Comment.objects.filter(
+        channel=connection.channel, platform_id__startswith="900000000000000001_"
+    )
     ids = list(comments.values_list("platform_id", flat=True))
     wrong = 0
     for platform_id, text, deleted_at in comments.values_list("platform_id", "text", "deleted_at"):
@@ -203,8 +241,7 @@ def scenario_mail() -> bool:
     from aiosmtpd.controller import Controller
     from django.utils import timezone
 
-    from campusvoice.campaigns.models import Campaign
-    from campusvoice.petitions.models import OutgoingEmail, Petition
+    from campusvoice.petitions.models import OutgoingEmail
     from campusvoice.petitions.services import mail
     from campusvoice.petitions.services.signatures import signature_submit
 
@@ -212,16 +249,7 @@ def scenario_mail() -> bool:
     logging.getLogger("campusvoice.petitions.services.mail").setLevel(logging.ERROR)  # 1 line a failure
     count = int(os.environ.get("BENCH_FAULTS_MAILS", "300"))
     port = int(os.environ["BENCH_FAULTS_SMTP_PORT"])
-    campaign = Campaign.objects.create(name="Faults", slug=f"faults-{secrets.token_hex(3)}")
-    petition = Petition.objects.create(
-        campaign=campaign,
-        slug=f"faults-{secrets.token_hex(3)}",
-        title_en="A real plan against sexual violence",
-        text_en="We ask our university for a confidential reporting office.",
-        target_description="The presidents of our campuses",
-        consent_text_en="Count my name and deliver it with the petition.",
-        contact_text_en="Send me news about this campaign.",
-    )
+    petition = _petition()
     for n in range(count):
         signature_submit(
             petition=petition,
@@ -376,8 +404,8 @@ def scenario_sync() -> bool:
         webhook_url=f"http://127.0.0.1:{port}/integrations/meta/webhook/",
         webhook_chaos=True,
     ).start()
-    # Meta retries for 36 hours (15 s, 1 min, 5 min, …); the same pattern, in minutes.
-    fake.emitter.schedule = (0, 1, 2, 4, 8, 15, 30, 60, 120, 240)
+    fake.emitter.schedule = RETRIES
+    statuses = _count_statuses(fake)
     env = dict(os.environ, CAMPUSVOICE_TASKS_BACKEND="db", CAMPUSVOICE_META_GRAPH_URL=fake.url)
     serve = Serve(env, port)
     posts = [fake.state.add_post(page_id=DEMO_PAGE_ID, message=f"Bench post {n}") for n in range(20)]
@@ -385,7 +413,9 @@ def scenario_sync() -> bool:
     fake.state.listeners.clear()  # the first half is already on the Page: only the sync brings it
     for n in range(before):
         fake.state.add_comment(
-            post_id=posts[n % len(posts)]["id"], message=f"before {n}", author={"id": f"62{n:011d}", "name": "R"}
+            post_id=posts[n % len(posts)]["id"],
+            message=f"before {n}",
+            author={"id": f"62{n:011d}", "name": "R"},
         )
     fake.state.listeners.extend(listeners)
     connection = _connect(fake.url)
@@ -451,22 +481,253 @@ def scenario_sync() -> bool:
         "in db": len(set(ids) & expected),
         "missing": len(expected - set(ids)),
         "duplicates": len(ids) - len(set(ids)),
+        "webhook answers": dict(statuses),
         "deliveries": WebhookDelivery.objects.count(),
         "pending": WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).count(),
         "tasks running": left["running"],
         "due ready": left["ready"],
         "failed (visible)": left["failed"],
         "sync runs": "/".join(
-            f"{s}" for s in sync_results.values_list("status", flat=True).order_by("enqueued_at")
+            f"{status} after {len(workers)} workers"
+            for status, workers in sync_results.values_list("status", "worker_ids").order_by("enqueued_at")
         ),
         "events": "; ".join(events),
     }
     ok = not counts["missing"] and not counts["duplicates"] and not left["running"] and not left["ready"]
     ok = ok and not counts["pending"] and "NOT" not in counts["events"]
-    return _report("comment sync, kill -9 worker + gunicorn master", ok, counts, time.perf_counter() - started)
+    return _report(
+        "comment sync, kill -9 worker + gunicorn master", ok, counts, time.perf_counter() - started
+    )
+
+
+# --- postgres: the database goes away for 30 s -----------------------------------------------
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the bench's own (initdb in a temporary directory), safe to stop.
+
+    The machine's shared PostgreSQL is never touched. As root, the cluster runs as `postgres`.
+    """
+
+    def __init__(self, port: int):
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("no /usr/lib/postgresql/*/bin/initdb: install PostgreSQL's server package")
+        self.bin = bins[-1].parent
+        self.port = port
+        self.dir = Path(tempfile.mkdtemp(prefix="cv-faults-pg-"))
+        self.url = f"postgres://postgres@127.0.0.1:{port}/cv_faults"
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "--no-sync")
+
+    def _run(self, tool: str, *argv: str) -> None:
+        command = [str(self.bin / tool), *argv]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, cwd=self.dir)  # noqa: S603
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=60"
+        self._run(
+            "pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-o", options, "start"
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Signer:
+    """Signs a petition over HTTP in a loop, one new address after each acknowledged signature.
+
+    A failed attempt is retried with the same address (a POST that committed before it failed
+    then finds its own signature), so duplicates would show. Acknowledged = 302 to the thanks page.
+    """
+
+    def __init__(self, *, port: int, slug: str):
+        import requests
+
+        self.url = f"http://127.0.0.1:{port}/p/en/{slug}/"
+        self.origin = f"https://127.0.0.1:{port}"
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.acknowledged: list[str] = []
+        self.answers: Counter = Counter()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        from bench.bench_signatures import CHALLENGE_RE, TOKEN_RE, _solve
+
+        number = 0
+        email = None
+        while not self.stop.is_set():
+            if email is None:
+                number += 1
+                email = f"faults-pg-{number}@example.org"
+            headers = {
+                "X-Forwarded-Proto": "https",
+                "X-Forwarded-For": f"10.9.{number // 250}.{number % 250}",
+            }
+            try:
+                page = self.session.get(self.url, headers=headers, timeout=10)
+                token = TOKEN_RE.search(page.content)
+                if page.status_code != 200 or token is None:
+                    self.answers[f"GET {page.status_code}"] += 1
+                    time.sleep(0.5)
+                    continue
+                challenge = CHALLENGE_RE.search(page.content)
+                form = {
+                    "csrfmiddlewaretoken": token.group(1).decode(),
+                    "name": f"Signer {number}",
+                    "email": email,
+                    "version": "",
+                    "consent": "on",
+                    "website": "",
+                    "pow_challenge": challenge.group(1).decode() if challenge else "",
+                    "pow_solution": _solve(challenge.group(1).decode(), 8) if challenge else "",
+                }
+                headers |= {"Origin": self.origin, "Referer": self.origin + urlsplit(self.url).path}
+                posted = self.session.post(
+                    self.url, data=form, headers=headers, timeout=10, allow_redirects=False
+                )
+            except OSError as exc:
+                self.answers[type(exc).__name__] += 1
+                time.sleep(0.5)
+                continue
+            self.answers[f"POST {posted.status_code}"] += 1
+            if posted.status_code == 302 and "/thanks/" in posted.headers.get("Location", ""):
+                self.acknowledged.append(email)
+                email = None
+            else:
+                time.sleep(0.5)
+
+
+def scenario_postgres() -> bool:
+    from django.conf import settings
+    from django.db import connections
+
+    from campusvoice.conversations.models import Comment
+    from campusvoice.integrations.meta.fakegraph import DEMO_PAGE_ID, FakeGraphServer
+    from campusvoice.integrations.meta.models import WebhookDelivery
+    from campusvoice.petitions.models import OutgoingEmail, Signature
+
+    if PRIVATE is None:
+        return _report("postgres stopped 30 s", False, {"skipped": "BENCH_FAULTS_PG_URL is not private"}, 0)
+    started = time.perf_counter()
+    outage = float(os.environ.get("BENCH_FAULTS_OUTAGE", "30"))
+    port = _free_port()
+    fake = FakeGraphServer(
+        app_id=settings.CAMPUSVOICE_META_APP_ID,
+        app_secret=settings.CAMPUSVOICE_META_APP_SECRET,
+        port=_free_port(),
+        webhook_url=f"http://127.0.0.1:{port}/integrations/meta/webhook/",
+    ).start()
+    fake.emitter.schedule = RETRIES
+    statuses = _count_statuses(fake)
+    petition = _petition()
+    env = dict(
+        os.environ,
+        CAMPUSVOICE_META_GRAPH_URL=fake.url,
+        CAMPUSVOICE_BEHIND_PROXY="true",
+        FORWARDED_ALLOW_IPS="127.0.0.1",
+        CAMPUSVOICE_POW_BITS="8",
+    )
+    serve = Serve(env, port)
+    post = fake.state.add_post(page_id=DEMO_PAGE_ID, message="Bench post during the outage")
+    connection = _connect(fake.url)
+    signer = Signer(port=port, slug=petition.slug)
+    adding = threading.Event()
+    events = []
+
+    def add_comments() -> None:
+        n = 0
+        while not adding.is_set():
+            fake.state.add_comment(
+                post_id=post["id"], message=f"pg {n}", author={"id": f"63{n:011d}", "name": "R"}
+            )
+            n += 1
+            time.sleep(0.5)
+
+    try:
+        serve.start()
+        threads = [
+            threading.Thread(target=signer.run, daemon=True),
+            threading.Thread(target=add_comments, daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(15)
+        connections.close_all()
+        before = dict(signer.answers)
+        PRIVATE.stop()
+        events.append("postgres stopped")
+        time.sleep(outage)
+        during = Counter(signer.answers) - Counter(before)
+        PRIVATE.start()
+        events.append(f"started after {outage:.0f} s")
+        time.sleep(20)
+        events.append("serve still running" if serve.process.poll() is None else "serve HAD STOPPED")
+        signer.stop.set()
+        adding.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        expected = set(fake.state.comments)
+        deadline = time.monotonic() + float(os.environ.get("BENCH_FAULTS_SETTLE", "420"))
+        while time.monotonic() < deadline:
+            stored = set(
+                Comment.objects.filter(channel=connection.channel).values_list("platform_id", flat=True)
+            )
+            left = _tasks_left()
+            pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).count()
+            if expected <= stored and not left["running"] and not left["ready"] and not pending:
+                break
+            time.sleep(2)
+    finally:
+        serve.stop()
+        fake.stop()
+    ids = list(Comment.objects.filter(channel=connection.channel).values_list("platform_id", flat=True))
+    acknowledged = set(signer.acknowledged)
+    rows = Counter(Signature.objects.filter(petition=petition).values_list("email", flat=True))
+    mails = Counter(
+        OutgoingEmail.objects.filter(to__startswith="faults-pg-", purpose__icontains="confirm").values_list(
+            "to", flat=True
+        )
+    )
+    left = _tasks_left()
+    counts = {
+        "acknowledged": len(acknowledged),
+        "lost": len(acknowledged - set(rows)),
+        "signatures twice": sum(1 for n in rows.values() if n > 1),
+        "mails per acknowledged": dict(Counter(mails[e] for e in acknowledged)),
+        "answers during outage": dict(during),
+        "all answers": dict(signer.answers),
+        "comments": f"{len(set(ids) & expected)}/{len(expected)}",
+        "comment duplicates": len(ids) - len(set(ids)),
+        "webhook answers": dict(statuses),
+        "tasks running": left["running"],
+        "due ready": left["ready"],
+        "failed (visible)": left["failed"],
+        "events": "; ".join(events),
+    }
+    ok = (
+        not counts["lost"] and not counts["signatures twice"] and set(counts["mails per acknowledged"]) <= {1}
+    )
+    ok = ok and expected <= set(ids) and not counts["comment duplicates"] and "HAD" not in counts["events"]
+    ok = ok and not left["running"] and not left["ready"] and acknowledged
+    return _report(f"postgres stopped {outage:.0f} s", ok, counts, time.perf_counter() - started)
 
 
 # --- running ------------------------------------------------------------------------------------
+
+
+PRIVATE: PrivatePostgres | None = None
 
 
 def _prepare_database() -> None:
@@ -484,6 +745,22 @@ def run(names: list[str]) -> int:
         print(f"unknown scenario: {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}", file=sys.stderr)
         return 2
     LOGS.mkdir(parents=True, exist_ok=True)
+    global PG_URL, PRIVATE
+    if "BENCH_FAULTS_PG_URL" not in os.environ:
+        PRIVATE = PrivatePostgres(_free_port())
+        PRIVATE.start()
+        PG_URL = PRIVATE.url
+    try:
+        return _run(names)
+    finally:
+        if PRIVATE is not None:
+            from django.db import connections
+
+            connections.close_all()
+            PRIVATE.remove()
+
+
+def _run(names: list[str]) -> int:
     _prepare_database()
     os.environ.update(
         DJANGO_SETTINGS_MODULE="campusvoice.settings",

@@ -24,7 +24,7 @@ from campusvoice.accounts.models import AuditEvent, User
 from campusvoice.accounts.services import audit_record
 from campusvoice.conversations.models import Comment, OutboxAction
 from campusvoice.conversations.services.tombstones import tombstones_record
-from campusvoice.petitions.models import OutgoingEmail, Signature
+from campusvoice.petitions.models import OutgoingEmail, OutgoingEmailAttachment, Signature
 from campusvoice.privacy.selectors import Footprint, person_footprint
 from campusvoice.supporters.models import ConsentRecord, EngagementEvent, Person, SavedList
 from campusvoice.supporters.spreadsheets import cell_safe
@@ -373,10 +373,17 @@ def _inactive_people(now) -> models.QuerySet[Person]:
     )
 
 
-def _sent_emails(now) -> models.QuerySet[OutgoingEmail]:
+def _finished_emails_all(now) -> models.QuerySet[OutgoingEmail]:
+    """Sent more than 7 days ago, or given up on (failed) and queued more than 7 days ago."""
+    cutoff = now - timedelta(days=7)
     return OutgoingEmail.objects.filter(
-        status=OutgoingEmail.Status.SENT, sent_at__lt=now - timedelta(days=7)
-    ).exclude(Q(body_text="") & Q(body_html=""))
+        Q(status=OutgoingEmail.Status.SENT, sent_at__lt=cutoff)
+        | Q(status=OutgoingEmail.Status.FAILED, created_at__lt=cutoff)
+    )
+
+
+def _sent_emails(now) -> models.QuerySet[OutgoingEmail]:
+    return _finished_emails_all(now).exclude(Q(body_text="") & Q(body_html=""))
 
 
 def _processed_webhooks(now) -> models.QuerySet:
@@ -394,7 +401,7 @@ def retention_run(*, dry_run: bool = False, now=None) -> RetentionReport:
     - unconfirmed signatures older than CAMPUSVOICE_RETENTION_UNCONFIRMED_DAYS: erased;
     - people inactive for CAMPUSVOICE_RETENTION_INACTIVE_MONTHS (no event, confirmed signature
       or consent since): erased, as `person_erase` does;
-    - bodies of e-mail sent more than 7 days ago: blanked;
+    - bodies and attached files of e-mail sent (or failed for good) more than 7 days ago: blanked;
     - processed Meta webhook bodies: purged by the Meta integration's own sweep.
     """
     now = now or timezone.now()
@@ -416,6 +423,8 @@ def retention_run(*, dry_run: bool = False, now=None) -> RetentionReport:
         erased += 1
     report.inactive_people = erased
     report.sent_email_bodies = _sent_emails(now).update(body_text="", body_html="")
+    # A failed letter keeps its PDF until here; a sent one lost it when it was sent.
+    OutgoingEmailAttachment.objects.filter(email__in=_finished_emails_all(now)).update(content=b"")
     from campusvoice.integrations.meta.webhooks import webhook_deliveries_sweep
 
     webhook_deliveries_sweep()

@@ -57,8 +57,10 @@ def hostile_markup(html: str) -> list[str]:
             squeezed = _CONTROL.sub("", value).lower()
             if squeezed.startswith(("javascript:", "vbscript:", "data:text/html")):
                 found.append(f"<{tag} {name}={value[:40]!r}>")
-            if "evil.example" in squeezed or (
-                lowered in RESOURCE_ATTRIBUTES and squeezed.startswith("file:")
-            ):
+            # Text in an attribute (a title, an aria-label) is harmless; a URL that loads is not.
+            fetches = lowered in RESOURCE_ATTRIBUTES or lowered.startswith(
+                ("hx-", "data-hx-", "style", "srcset")
+            )
+            if fetches and ("evil.example" in squeezed or squeezed.startswith("file:")):
                 found.append(f"<{tag} {name}={value[:40]!r}>")
     return found

@@ -77,7 +77,7 @@ def _render_letters(ids):
     from campusvoice.outreach.services.letters import letter_render
 
     letters = [letter_render(letter=Letter.objects.get(pk=pk)) for pk in ids["letter"]]
-    assert all(letter.status == Letter.Status.DRAFT for letter in letters), [l.error for l in letters]
+    assert all(letter.status == Letter.Status.DRAFT for letter in letters), [x.error for x in letters]
     return letters
 
 
@@ -96,7 +96,7 @@ DETAIL_PAGES = {
 }
 
 
-def test_no_page_shows_hostile_text_as_markup(client, admin_user, hostile):
+def test_no_page_shows_hostile_text_as_markup(client, admin_user, analyst, hostile):
     _render_letters(hostile)
     login_as(client, admin_user)
     urls = [

@@ -140,3 +140,29 @@ def test_a_post_for_two_campuses_counts_once_at_each(small):
 
     assert (rows["Alpha University"].posts.value, rows["Alpha University"].comments.value) == (3, 7)
     assert (rows["Beta University"].posts.value, rows["Beta University"].comments.value) == (2, 2)
+
+
+def test_the_funnel_counts_each_step_as_worked_out_by_hand(small):
+    services.analytics_refresh()
+    rows = selectors.campus_table(campaign=small.campaign, period=small.period)
+    alpha = selectors.campus_figures(university=small.alpha, campaign=small.campaign, period=small.period)
+
+    # Both campuses: Alpha has an active person and a supporter, Beta a leader; Alpha one confirmed
+    # signature. Reach is not additive, so no "reached" for two campuses.
+    assert [value for _label, value in selectors.funnel(rows=rows)] == [None, 3, 3, 1, 2]
+    # Alpha alone: its ad set reached 1,200; supporter and active are both "commented" or above.
+    assert [value for _label, value in selectors.funnel(rows=[alpha])] == [1_200, 2, 2, 1, 1]
+
+
+def test_the_daily_series_holds_each_days_counts_as_worked_out_by_hand(small):
+    services.analytics_refresh()
+
+    series = selectors.daily_series(university_id=None, campaign=small.campaign, period=small.period)
+    by_day = {p["day"].day: p for p in series}
+
+    assert len(series) == 31
+    # Comments: Alpha 2 on the 2nd, 2 on the 3rd, 1 on the 5th, 1 on the 6th; Beta 1 on the 4th.
+    assert {d: p["comments"] for d, p in by_day.items() if p["comments"]} == {2: 2, 3: 2, 4: 1, 5: 1, 6: 1}
+    assert {d: p["posts"] for d, p in by_day.items() if p["posts"]} == {2: 1, 3: 1, 4: 1}
+    assert {d: p["signatures_confirmed"] for d, p in by_day.items() if p["signatures_confirmed"]} == {7: 1}
+    assert {d: p["new_people"] for d, p in by_day.items() if p["new_people"]} == {8: 3}

@@ -82,3 +82,25 @@ def test_the_task_applies_the_rules(old_things, settings):
 
     assert Signature.objects.get(pk=old_things["stale_signature"].pk).erased_at is None
     assert not Person.objects.filter(pk=old_things["inactive"].pk).exists()
+
+
+def test_it_blanks_the_files_of_mail_that_failed_for_good_a_week_ago(db):
+    from campusvoice.petitions.models import OutgoingEmailAttachment
+
+    failed = _old(OutgoingEmailFactory, status=OutgoingEmail.Status.FAILED, body_text="Dear Rector")
+    pdf = OutgoingEmailAttachment.objects.create(
+        email=failed, filename="letter.pdf", content_type="application/pdf", content=b"%PDF-1.7 x", size=10
+    )
+    queued = OutgoingEmailFactory(status=OutgoingEmail.Status.QUEUED)
+    waiting = OutgoingEmailAttachment.objects.create(
+        email=queued, filename="letter.pdf", content_type="application/pdf", content=b"%PDF-1.7 y", size=10
+    )
+
+    assert retention_run(dry_run=True).sent_email_bodies == 1
+    retention_run()
+
+    pdf.refresh_from_db()
+    waiting.refresh_from_db()
+    assert bytes(pdf.content) == b"" and pdf.filename == "letter.pdf"
+    assert OutgoingEmail.objects.get(pk=failed.pk).body_text == ""
+    assert bytes(waiting.content) == b"%PDF-1.7 y"  # still to be sent: untouched
