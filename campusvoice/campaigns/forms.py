@@ -150,3 +150,41 @@ class ReachImportForm(forms.Form):
 
 
 STATUS_CHOICES = [("", _("All"))] + list(ContentItem.Status.choices)
+
+
+class BulkConfirmForm(forms.Form):
+    """The items shown on the confirmation page: only those are changed."""
+
+    item = forms.TypedMultipleChoiceField(coerce=int, choices=())
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(i.pk, i.pk) for i in items]
+        self.fields["item"].error_messages["invalid_choice"] = _(
+            "Some items changed since this page was shown; look at the list again and confirm."
+        )
+
+
+class ScheduleAllForm(BulkConfirmForm):
+    """One time per language (campuses of a language go out together, or `stagger_minutes` apart)."""
+
+    stagger_minutes = forms.IntegerField(
+        label=_("minutes between campuses"),
+        min_value=0,
+        max_value=24 * 60,
+        initial=0,
+        help_text=_("0 publishes every campus of a language at the same time."),
+    )
+
+    def __init__(self, *args, languages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        names = dict(LANGUAGE_CHOICES)
+        for language in languages:
+            self.fields[f"at_{language}"] = forms.DateTimeField(
+                label=_("publish the items in %(language)s at") % {"language": names.get(language, language)},
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            )
+        self.languages = list(languages)
+
+    def at_by_language(self) -> dict:
+        return {language: self.cleaned_data[f"at_{language}"] for language in self.languages}

@@ -9,15 +9,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from campusvoice.accounts.access import requires
 from campusvoice.campaigns import forms, publishing, selectors
 from campusvoice.campaigns.models import Ally, AllyItem, Campaign, ContentItem, ContentKind, ContentTemplate
-from campusvoice.campaigns.services import approval, content, export, feeds, reach, themes
+from campusvoice.campaigns.services import approval, bulk, content, export, feeds, reach, themes
 from campusvoice.campaigns.services import campaigns as campaign_services
 from campusvoice.errors import ApplicationError
 
@@ -115,6 +119,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "status_choices": [(value, label, counts.get(value, 0)) for value, label in forms.STATUS_CHOICES],
         "publish_notes": _publish_notes(blocked),
         "is_running": campaign.status == Campaign.Status.RUNNING,
+        "to_submit": counts.get(ContentItem.Status.DRAFT, 0),
+        "to_approve": counts.get(ContentItem.Status.IN_REVIEW, 0),
+        "to_schedule": counts.get(ContentItem.Status.APPROVED, 0),
     }
     return render(request, "campaigns/campaign_detail.html", context)
 
@@ -355,6 +362,114 @@ def item_publish_now(request: HttpRequest, pk: int) -> HttpResponse:
     if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         return redirect(next_url)
     return redirect("campaigns:item-detail", pk=item.pk)
+
+
+# Batch steps: a whole campaign through review at once ----------------------------------------
+
+BULK_TITLES = {
+    bulk.SUBMIT: _lazy("Submit all drafts for review"),
+    bulk.APPROVE: _lazy("Approve all items in review"),
+    bulk.SCHEDULE: _lazy("Schedule all approved items"),
+}
+
+
+def _bulk_done(step: str, n: int) -> str:
+    if step == bulk.SUBMIT:
+        text = ngettext("%(n)s item submitted for review.", "%(n)s items submitted for review.", n)
+    elif step == bulk.APPROVE:
+        text = ngettext("%(n)s item approved.", "%(n)s items approved.", n)
+    else:
+        text = ngettext("%(n)s item scheduled.", "%(n)s items scheduled.", n)
+    return text % {"n": n}
+
+
+def _bulk_page(request: HttpRequest, pk: int, step: str, run) -> HttpResponse:
+    """GET shows what would change (every text, for a reviewer); POST changes the items shown.
+
+    With htmx the confirmation opens in place on the campaign page and the POST reloads it.
+    """
+    campaign = _campaign_or_404(pk)
+    items = list(bulk.bulk_candidates(campaign=campaign, step=step))
+    languages = sorted({i.language for i in items})
+    form_class = forms.ScheduleAllForm if step == bulk.SCHEDULE else forms.BulkConfirmForm
+    extra = {"languages": languages} if step == bulk.SCHEDULE else {}
+    form = form_class(request.POST or None, items=items, **extra)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = run(campaign, form)
+        except ValidationError as exc:
+            _form_error(form, exc)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(done)s items changed: %(title)s.")
+                % {"done": len(result.done), "title": BULK_TITLES[step]},
+            )
+            for reason, count in sorted(result.skipped.items()):
+                text = ngettext("%(n)s item skipped: %(reason)s", "%(n)s items skipped: %(reason)s", count)
+                messages.warning(request, text % {"n": count, "reason": reason})
+            url = reverse("campaigns:detail", args=[campaign.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    refusals = {}
+    if step == bulk.APPROVE:  # said before they confirm: their own work is skipped
+        for item in items:
+            refusals[item.pk] = approval.approval_refusal(item=item, by=request.user)
+    context = {
+        "campaign": campaign,
+        "step": step,
+        "title": BULK_TITLES[step],
+        "items": [(item, refusals.get(item.pk, "")) for item in items],
+        "own_count": sum(1 for r in refusals.values() if r),
+        "form": form,
+        "url": reverse(f"campaigns:bulk-{step}", args=[campaign.pk]),
+    }
+    template = "campaigns/_bulk_confirm.html" if request.htmx else "campaigns/bulk_confirm.html"
+    return render(request, template, context)
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def bulk_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _bulk_page(
+        request,
+        pk,
+        bulk.SUBMIT,
+        lambda campaign, form: bulk.content_items_submit_all(
+            campaign=campaign, item_ids=form.cleaned_data["item"], by=request.user
+        ),
+    )
+
+
+@requires("campaigns.approve")
+@require_http_methods(["GET", "POST"])
+def bulk_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _bulk_page(
+        request,
+        pk,
+        bulk.APPROVE,
+        lambda campaign, form: bulk.content_items_approve_all(
+            campaign=campaign, item_ids=form.cleaned_data["item"], by=request.user
+        ),
+    )
+
+
+@requires("campaigns.edit")
+@require_http_methods(["GET", "POST"])
+def bulk_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    return _bulk_page(
+        request,
+        pk,
+        bulk.SCHEDULE,
+        lambda campaign, form: bulk.content_items_schedule_all(
+            campaign=campaign,
+            item_ids=form.cleaned_data["item"],
+            at_by_language=form.at_by_language(),
+            stagger_minutes=form.cleaned_data["stagger_minutes"],
+            by=request.user,
+        ),
+    )
 
 
 # Calendar, export, themes ----------------------------------------------------------------------

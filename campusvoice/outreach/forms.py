@@ -18,15 +18,24 @@ class LetterTemplateForm(forms.ModelForm):
 class PrepareForm(forms.Form):
     """One English and one Italian template per kind of recipient (each optional)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, campaign: Campaign | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         templates = LetterTemplate.objects.filter(is_active=True)
+        # Preselected, so preparing the batch again is one click: the templates this campaign's
+        # letters already use, or else the only active template of a kind and language.
+        used = {}
+        if campaign is not None:
+            for template in templates.filter(letters__campaign=campaign).distinct():
+                used[(template.kind, template.language)] = template.pk
         for kind, label in LetterKind.choices:
             for language, language_label in (("en", _("English")), ("it", _("Italian"))):
+                choices = templates.filter(kind=kind, language=language)
+                initial = used.get((kind, language))
+                if initial is None and not used:
+                    only = list(choices.values_list("pk", flat=True)[:2])
+                    initial = only[0] if len(only) == 1 else None
                 self.fields[f"{kind}_{language}"] = forms.ModelChoiceField(
-                    queryset=templates.filter(kind=kind, language=language),
-                    required=False,
-                    label=f"{label} ({language_label})",
+                    queryset=choices, required=False, label=f"{label} ({language_label})", initial=initial
                 )
 
     def template_by_kind(self) -> dict:

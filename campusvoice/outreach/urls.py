@@ -11,6 +11,7 @@ urlpatterns = [
     path("templates/<int:pk>/edit/", views.template_edit, name="template-update"),
     path("campaigns/<int:campaign_pk>/prepare/", views.letters_prepare, name="letters-prepare"),
     path("campaigns/<int:campaign_pk>/letters.<str:fmt>.zip", views.letters_zip, name="letters-zip"),
+    path("campaigns/<int:campaign_pk>/email/", views.letters_email, name="letters-email"),
     path("campaigns/<int:campaign_pk>/preview/", views.letters_preview, name="letters-preview"),
     path("letters/<int:pk>/", views.letter_detail, name="letter-detail"),
     path("letters/<int:pk>/quotes/", views.letter_quotes, name="letter-quotes"),

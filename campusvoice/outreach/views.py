@@ -100,7 +100,7 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def letters_prepare(request: HttpRequest, campaign_pk: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_pk)
-    form = forms.PrepareForm(request.POST or None)
+    form = forms.PrepareForm(request.POST or None, campaign=campaign)
     if request.method == "POST" and form.is_valid():
         report = _apply(
             form,
@@ -201,7 +201,7 @@ def letter_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @requires("outreach.manage")
 @require_GET
 def letters_zip(request: HttpRequest, campaign_pk: int, fmt: str) -> HttpResponse:
-    if fmt not in documents.CONTENT_TYPES:
+    if fmt not in documents.CONTENT_TYPES and fmt != "all":
         raise Http404
     campaign = get_object_or_404(Campaign, pk=campaign_pk)
     letters = list(selectors.letters_for_campaign(campaign=campaign))
@@ -220,6 +220,34 @@ def letter_email(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The letter is in the outgoing-mail queue."))
     return redirect("outreach:letter-detail", pk=letter.pk)
+
+
+@requires("outreach.manage")
+@require_http_methods(["GET", "POST"])
+def letters_email(request: HttpRequest, campaign_pk: int) -> HttpResponse:
+    """Send every letter of the campaign by e-mail: GET shows who gets one and who does not (and
+    why), POST queues them and shows what was queued."""
+    campaign = get_object_or_404(Campaign, pk=campaign_pk)
+    letters = list(selectors.letters_for_campaign(campaign=campaign))
+    if request.method == "POST":
+        plan = letter_services.letters_email_all(letters=letters, by=request.user)
+        messages.success(
+            request,
+            _("%(queued)s letters are in the outgoing-mail queue; %(held)s were not sent.")
+            % {"queued": len(plan.to_send), "held": len(plan.held)},
+        )
+        done = True
+    else:
+        plan = letter_services.letters_email_plan(letters=letters)
+        done = False
+    # The page lists the recipients' addresses.
+    for letter in plan.to_send:
+        _audit_contact_view(request, letter.contact_id)
+    return render(
+        request,
+        "outreach/letters_email.html",
+        {"campaign": campaign, "plan": plan, "done": done, "section": "letters"},
+    )
 
 
 # --- relationships ---

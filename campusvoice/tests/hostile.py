@@ -16,6 +16,7 @@ from campusvoice.conversations.tests.test_browser_inbox import XSS_PAYLOADS
 # Long text fields take every payload; name fields take the ones that fit.
 TEXT_PAYLOADS = [p.replace("\x00", "") for p in XSS_PAYLOADS if len(p) < 1000]
 NAME_PAYLOADS = [p for p in TEXT_PAYLOADS if len(p) <= 90]
+MARKUP_PAYLOADS = [p for p in TEXT_PAYLOADS if "<" in p]
 LOCAL_LINK_FILES = [
     '<link rel="attachment" href="file:///etc/passwd">',
     '<img src="file:///etc/hostname">',
@@ -34,6 +35,8 @@ def hostile_markup(html: str) -> list[str]:
     found = []
     if settings.SECRET_KEY in html:
         found.append("the SECRET_KEY is on the page")
+    # Django escapes every "<" of a value: a payload found verbatim was put on the page as markup.
+    found += [f"unescaped: {payload[:40]!r}" for payload in MARKUP_PAYLOADS if payload in html]
     document = lxml.html.document_fromstring(html or "<p></p>")
     for element in document.iter():
         if not isinstance(element.tag, str):

@@ -30,7 +30,14 @@ from campusvoice.outreach.models import Letter
 from campusvoice.outreach.tests.factories import LetterFactory
 from campusvoice.petitions.tests.factories import PetitionFactory, SignatureFactory, StoryFactory
 from campusvoice.supporters.tests.factories import PersonFactory, TagFactory
-from campusvoice.tests.hostile import LOCAL_LINK_FILES, NAME_PAYLOADS, TEXT_PAYLOADS, fit, hostile_markup
+from campusvoice.tests.hostile import (
+    LOCAL_LINK_FILES,
+    MARKUP_PAYLOADS,
+    NAME_PAYLOADS,
+    TEXT_PAYLOADS,
+    fit,
+    hostile_markup,
+)
 from conftest import login_as
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +176,9 @@ def test_the_confirmation_email_keeps_a_hostile_signer_name_inert(
 
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
-    for html, _mime in getattr(message, "alternatives", []):
+    htmls = [body for body, mime in getattr(message, "alternatives", []) if mime == "text/html"]
+    assert htmls, "no HTML part"
+    for html in htmls:
         assert hostile_markup(html) == []
     assert "<script>" not in message.subject
 
@@ -247,3 +256,14 @@ def test_pdf_and_docx_letters_carry_hostile_text_as_text_and_fetch_nothing(clien
     assert 'TargetMode="External"' not in rels
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in xml  # text in a run, not markup
     assert no_network == []
+
+
+def test_the_checker_catches_each_payload_when_it_is_not_escaped():
+    # If the corpus were pasted in raw, the checker must say so: otherwise the tests above prove nothing.
+    missed = [
+        payload
+        for payload in MARKUP_PAYLOADS
+        if not hostile_markup(f"<html><body><p>{payload}</p></body></html>")
+    ]
+
+    assert missed == []

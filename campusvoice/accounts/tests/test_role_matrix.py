@@ -478,6 +478,10 @@ MATRIX.update(
         "campaigns:export": only(*CAMPAIGNERS, kwargs="campaign"),
         "campaigns:themes": only(*CAMPAIGNERS, kwargs="campaign"),
         "campaigns:reach-import": only(*CAMPAIGNERS, kwargs="campaign"),
+        # GET shows what a batch step would change; the POSTs are tested in campaigns/tests.
+        "campaigns:bulk-submit": only(*CAMPAIGNERS, kwargs="campaign"),
+        "campaigns:bulk-approve": only(*CAMPAIGNERS, kwargs="campaign"),
+        "campaigns:bulk-schedule": only(*CAMPAIGNERS, kwargs="campaign"),
         # Paid ads on Meta (ads.manage): organisers and admins. Without an ad campaign, resume
         # and sync are 404s (the role got past the policy).
         "meta:campaign-ads": only(*CAMPAIGNERS, kwargs="campaign"),

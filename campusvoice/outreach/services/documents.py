@@ -135,10 +135,13 @@ def letter_file(*, letter: Letter, fmt: str, by: User | None) -> tuple[str, byte
 
 
 def letters_zip(*, letters: list[Letter], fmt: str, by: User | None) -> bytes:
-    """A ZIP with one PDF or DOCX per letter that can be rendered; records each delivery.
+    """A ZIP with one PDF or DOCX per letter that can be rendered (fmt "all": both, in pdf/ and
+    docx/ folders); records each delivery.
 
-    Letters in ERROR are left out and listed in README.txt inside the ZIP.
+    Letters in ERROR are left out and listed, with the reason naming the recipient, in
+    README.txt inside the ZIP.
     """
+    formats_wanted = list(CONTENT_TYPES) if fmt == "all" else [fmt]
     buffer = io.BytesIO()
     skipped = []
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -146,8 +149,9 @@ def letters_zip(*, letters: list[Letter], fmt: str, by: User | None) -> bytes:
             if letter.status == Letter.Status.ERROR:
                 skipped.append(f"{letter.pk}: {letter.error}")
                 continue
-            name, data = letter_file(letter=letter, fmt=fmt, by=by)
-            archive.writestr(name, data)
+            for wanted in formats_wanted:
+                name, data = letter_file(letter=letter, fmt=wanted, by=by)
+                archive.writestr(f"{wanted}/{name}" if fmt == "all" else name, data)
         if skipped:
             archive.writestr("README.txt", _("Letters left out:") + "\n" + "\n".join(skipped) + "\n")
     return buffer.getvalue()

@@ -472,6 +472,72 @@ def letter_email(*, letter: Letter, by: User | None) -> LetterDelivery:
     return letter_delivery_record(letter=letter, channel=LetterDelivery.Channel.EMAIL, by=by, email=email)
 
 
+@dataclass
+class EmailBatchPlan:
+    """What "send all by e-mail" would do: letters to send, and each letter held back with why."""
+
+    to_send: list[Letter] = field(default_factory=list)
+    held: list[tuple[Letter, str]] = field(default_factory=list)
+    already_emailed: list[Letter] = field(default_factory=list)
+
+
+def letters_email_plan(*, letters) -> EmailBatchPlan:
+    """Sort a campaign's letters for the e-mail batch; writes nothing.
+
+    A letter that cannot be rendered or has no address is held back with a reason naming the
+    recipient (by role and institution); a letter already e-mailed is not sent twice.
+    """
+    letters = list(letters)
+    plan = EmailBatchPlan()
+    emailed = set(
+        LetterDelivery.objects.filter(
+            letter__in=[letter.pk for letter in letters], channel=LetterDelivery.Channel.EMAIL
+        ).values_list("letter_id", flat=True)
+    )
+    for letter in letters:
+        if letter.pk in emailed:
+            plan.already_emailed.append(letter)
+        elif letter.status == Letter.Status.ERROR:
+            plan.held.append((letter, letter.error))
+        elif not letter.recipient_email:
+            plan.held.append(
+                (letter, _("There is no e-mail address for %(r)s.") % {"r": letter.recipient_label})
+            )
+        else:
+            plan.to_send.append(letter)
+    return plan
+
+
+@transaction.atomic
+def letters_email_all(*, letters, by: User | None) -> EmailBatchPlan:
+    """Queue every letter of the batch that can go by e-mail; hold back the others, with reasons.
+
+    A batch with problems still sends its valid letters: one recipient without an address or
+    with a template error must not hold up the other nineteen. Held letters are reported (and
+    nothing is sent to them); letters already e-mailed are skipped, so running it again after
+    fixing the held ones sends only those. Mail leaves after commit, through the retrying queue.
+    """
+    letters = list(letters)
+    plan = letters_email_plan(letters=letters)
+    sent = []
+    for letter in plan.to_send:
+        try:
+            letter_email(letter=letter, by=by)
+        except ApplicationError as exc:  # e.g. no PDF library: report it, keep going
+            plan.held.append((letter, exc.message))
+        else:
+            sent.append(letter)
+    plan.to_send = sent
+    audit_record(
+        actor=by,
+        action=AuditEvent.Action.CREATE,
+        object_type="outreach.letter_email_batch",
+        object_id=letters[0].campaign_id if letters else "",
+        detail={"queued": len(sent), "held": len(plan.held), "already": len(plan.already_emailed)},
+    )
+    return plan
+
+
 def letters_contact_forget(*, contact: Contact) -> int:
     """Remove a contact's name and address from the letters written to them (erasure).
 
