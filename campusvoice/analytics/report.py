@@ -7,7 +7,10 @@ self-contained (inline CSS and SVG), so any outside reference is a bug, never a 
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
+from babel import Locale
+from babel.dates import format_date, format_time
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import get_language
@@ -150,6 +153,26 @@ def _methods(sample: CampusFigures) -> list[tuple[str, str, str]]:
     return [(f.label, general.get(key, f.source), f.caveat) for key, f in sample.all()]
 
 
+def long_date(value: date) -> str:
+    """A date written out in the current language's way, from CLDR: "28 novembre 2026".
+
+    Not Django's DATE_FORMAT: its Italian month and weekday names are capitalised ("Sabato 28
+    Novembre"), which Italian does not do; CLDR's patterns and names are each language's own.
+    """
+    return format_date(value, "long", locale=_locale())
+
+
+def long_datetime(value: datetime) -> str:
+    """A moment with its weekday and time: "sabato 28 novembre 2026, 10:05"."""
+    locale = _locale()
+    when = format_time(value, "short", tzinfo=value.tzinfo, locale=locale)
+    return locale.datetime_formats["medium"].format(when, format_date(value, "full", locale=locale))
+
+
+def _locale() -> Locale:
+    return Locale.parse(get_language() or "en", sep="-")
+
+
 def impact_report_context(*, campaign, period: Period, with_quotes: bool) -> dict:
     rows = selectors.campus_table(campaign=campaign, period=period)
     series = selectors.daily_series(university_id=None, campaign=campaign, period=period)
@@ -159,7 +182,8 @@ def impact_report_context(*, campaign, period: Period, with_quotes: bool) -> dic
     return {
         "campaign": campaign,
         "period": period,
-        "generated": timezone.localtime(),
+        "generated": long_datetime(timezone.localtime()),
+        "period_text": (long_date(period.date_from), long_date(period.date_to)),
         "rows": rows,
         "goals": _goals(campaign, rows),
         "share_chart": charts.bar_chart(

@@ -402,11 +402,7 @@ def _bulk_page(request: HttpRequest, pk: int, step: str, run) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(
-                request,
-                _("%(done)s items changed: %(title)s.")
-                % {"done": len(result.done), "title": BULK_TITLES[step]},
-            )
+            messages.success(request, _bulk_done(step, len(result.done)))
             for reason, count in sorted(result.skipped.items()):
                 text = ngettext("%(n)s item skipped: %(reason)s", "%(n)s items skipped: %(reason)s", count)
                 messages.warning(request, text % {"n": count, "reason": reason})

@@ -186,12 +186,16 @@ def _claimer_alive(worker_id: str) -> bool | None:
     return True
 
 
-def tasks_requeue_orphaned(*, stale_after: dt.timedelta | None = None) -> dict[str, int]:
+def tasks_requeue_orphaned(
+    *, stale_after: dt.timedelta | None = None, dead_worker_ids: frozenset[str] = frozenset()
+) -> dict[str, int]:
     """Put RUNNING tasks whose worker died back in the queue, or fail them after too many deaths.
 
     A claimer on this host is dead when its process is gone. A claimer on another machine cannot
     be asked, so its task counts as orphaned once it has run longer than `stale_after`
     (CAMPUSVOICE_TASK_STALE_MINUTES): set it above the longest task you expect.
+    `dead_worker_ids` are claimers known to have lost their task although their process lives
+    (a worker that lost the database mid-task and waited for it).
     """
     from django_tasks_db.models import DBTaskResult
 
@@ -203,7 +207,8 @@ def tasks_requeue_orphaned(*, stale_after: dt.timedelta | None = None) -> dict[s
             status=TaskResultStatus.RUNNING
         )
         for result in running:
-            alive = _claimer_alive(result.worker_ids[-1] if result.worker_ids else "")
+            claimer = result.worker_ids[-1] if result.worker_ids else ""
+            alive = False if claimer in dead_worker_ids else _claimer_alive(claimer)
             if alive is None:
                 alive = not (result.started_at and result.started_at < too_old)
             if alive:
@@ -221,3 +226,16 @@ def tasks_requeue_orphaned(*, stale_after: dt.timedelta | None = None) -> dict[s
     if any(counts.values()):
         logger.warning("orphaned tasks: %(requeued)d requeued, %(failed)d failed", counts)
     return counts
+
+
+def database_wait(*, every: float = 2.0, stdout=None) -> None:
+    """Block until the default database answers again (after a restart or a fail-over)."""
+    from django.db import OperationalError, connection
+
+    while True:
+        connection.close()
+        try:
+            connection.ensure_connection()
+            return
+        except OperationalError:
+            time.sleep(every)

@@ -233,7 +233,7 @@ def letters_email(request: HttpRequest, campaign_pk: int) -> HttpResponse:
         plan = letter_services.letters_email_all(letters=letters, by=request.user)
         messages.success(
             request,
-            _("%(queued)s letters are in the outgoing-mail queue; %(held)s were not sent.")
+            _("Queued for e-mail: %(queued)s. Not sent: %(held)s.")
             % {"queued": len(plan.to_send), "held": len(plan.held)},
         )
         done = True

@@ -113,3 +113,15 @@ def test_the_embed_may_be_framed_only_by_the_allowed_hosts(client):
         policy = _policy(client.get(url))
     assert policy["frame-ancestors"] == ["'self'", EMBED_HOST]
     assert _policy(client.get(url))["frame-ancestors"] == ["'self'"]
+
+
+def test_the_checker_catches_a_weak_policy_and_a_frameable_page(client, settings):
+    # Otherwise the tests above would prove nothing.
+    settings.SECURE_CSP = {**settings.SECURE_CSP, "script-src": ["'self'", "'unsafe-inline'", "cdn.example"]}
+    settings.X_FRAME_OPTIONS = "SAMEORIGIN"
+
+    found = problems(client.get(reverse("accounts:login")))
+
+    assert "script-src allows [\"'unsafe-inline'\"]" in found
+    assert "script-src allows cdn.example" in found
+    assert "X-Frame-Options is 'SAMEORIGIN'" in found

@@ -17,75 +17,15 @@ import pytest
 from django.urls import reverse
 
 from campusvoice.accounts.tests.test_role_matrix import KWARGS, MATRIX, Objects
-from campusvoice.campaigns.models import ContentItem
-from campusvoice.campaigns.tests.factories import CampaignFactory, ContentItemFactory, ContentTemplateFactory
-from campusvoice.campuses.tests.factories import (
-    CampusGroupFactory,
-    ContactFactory,
-    StudentNewspaperFactory,
-    UniversityFactory,
-)
-from campusvoice.conversations.tests.factories import CommentFactory
+from campusvoice.campuses.tests.factories import UniversityFactory
 from campusvoice.outreach.models import Letter
 from campusvoice.outreach.tests.factories import LetterFactory
-from campusvoice.petitions.tests.factories import PetitionFactory, SignatureFactory, StoryFactory
-from campusvoice.supporters.tests.factories import PersonFactory, TagFactory
-from campusvoice.tests.hostile import (
-    LOCAL_LINK_FILES,
-    MARKUP_PAYLOADS,
-    NAME_PAYLOADS,
-    TEXT_PAYLOADS,
-    fit,
-    hostile_markup,
-)
+from campusvoice.petitions.tests.factories import PetitionFactory
+from campusvoice.tests.conftest import render_letters
+from campusvoice.tests.hostile import MARKUP_PAYLOADS, fit, hostile_markup
 from conftest import login_as
 
 pytestmark = pytest.mark.django_db
-
-TEXT = "\n".join(TEXT_PAYLOADS + LOCAL_LINK_FILES)
-
-
-@pytest.fixture
-def hostile(db):
-    """One object per kind for each name-sized payload, and long texts carrying all of them."""
-    ids: dict[str, list[int]] = {}
-
-    def keep(kind, obj):
-        ids.setdefault(kind, []).append(obj.pk)
-        return obj
-
-    campaign = keep("campaign", CampaignFactory(name=fit(NAME_PAYLOADS[0], 200)))
-    petition = keep("petition", PetitionFactory(campaign=campaign))
-    for n, payload in enumerate(NAME_PAYLOADS):
-        university = keep("university", UniversityFactory(name=fit(payload, 200), short_name=f"h{n}"))
-        campaign.universities.add(university)
-        keep("group", CampusGroupFactory(university=university, name=fit(payload, 200)))
-        keep("newspaper", StudentNewspaperFactory(university=university, name=fit(payload, 200)))
-        keep("contact", ContactFactory(university=university, name=fit(payload, 200)))
-        person = keep("person", PersonFactory(given_name=fit(payload, 100), family_name=fit(payload, 100)))
-        person.tags.add(TagFactory(name=fit(f"{n}{payload}", 60)))
-        keep("signature", SignatureFactory(petition=petition, name=fit(payload, 200)))
-        keep("story", StoryFactory(campaign=campaign, text=TEXT, display_name=fit(payload, 100)))
-        keep(
-            "item",
-            ContentItemFactory(
-                campaign=campaign, university=university, text=TEXT, status=ContentItem.Status.IN_REVIEW
-            ),
-        )
-        keep("comment", CommentFactory(text=TEXT, author_name=fit(payload, 200)))
-        if n < 8:  # letters render through the sandbox: a few are enough
-            letter = LetterFactory(campaign=campaign, university=university, recipient_name=fit(payload, 200))
-            keep("letter", letter)
-    keep("template", ContentTemplateFactory(campaign=campaign, body=TEXT, name=fit(NAME_PAYLOADS[1], 100)))
-    return ids
-
-
-def _render_letters(ids):
-    from campusvoice.outreach.services.letters import letter_render
-
-    letters = [letter_render(letter=Letter.objects.get(pk=pk)) for pk in ids["letter"]]
-    assert all(letter.status == Letter.Status.DRAFT for letter in letters), [x.error for x in letters]
-    return letters
 
 
 DETAIL_PAGES = {
@@ -104,7 +44,7 @@ DETAIL_PAGES = {
 
 
 def test_no_page_shows_hostile_text_as_markup(client, admin_user, analyst, hostile):
-    _render_letters(hostile)
+    render_letters(hostile)
     login_as(client, admin_user)
     urls = [
         reverse(name, kwargs={"pk": pk}) for name, kind in DETAIL_PAGES.items() for pk in hostile[kind][:12]
@@ -186,7 +126,7 @@ def test_the_confirmation_email_keeps_a_hostile_signer_name_inert(
 def test_the_letter_email_keeps_hostile_names_inert(
     client, admin_user, hostile, mailoutbox, django_capture_on_commit_callbacks
 ):
-    letter = _render_letters(hostile)[0]
+    letter = render_letters(hostile)[0]
     login_as(client, admin_user)
 
     with django_capture_on_commit_callbacks(execute=True):

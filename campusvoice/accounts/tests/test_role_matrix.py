@@ -403,6 +403,7 @@ MATRIX.update(
         "outreach:template-update": only(*OUTREACH, kwargs="outreach_template"),
         "outreach:letters-prepare": only(*OUTREACH, kwargs="outreach_campaign"),
         "outreach:letters-zip": only(*OUTREACH, kwargs="outreach_zip"),
+        "outreach:letters-email": only(*OUTREACH, kwargs="outreach_campaign"),  # GET: the confirmation
         "outreach:letters-preview": only(*OUTREACH, kwargs="outreach_campaign"),  # GET only, saves nothing
         "outreach:letter-detail": only(*OUTREACH, kwargs="outreach_letter"),
         "outreach:letter-quotes": Row(

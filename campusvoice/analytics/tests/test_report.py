@@ -93,3 +93,29 @@ def test_the_daily_series_stops_at_today(small):
     assert [p["day"] for p in series] == [dt.date(2026, 10, d) for d in range(1, 16)]
     # Alpha's 6 counted comments and Beta's 1 all fall on or before 15 October.
     assert sum(p["comments"] for p in series) == 7
+
+
+@pytest.mark.parametrize(
+    "language, expected, wrong",
+    [
+        ("it", "sabato 28 novembre 2026, 11:05", "Novembre"),
+        ("en", "Saturday, November 28, 2026, 11:05", "november"),
+    ],
+)
+def test_the_reports_dates_are_written_the_languages_way(small, language, expected, wrong):
+    services.analytics_refresh()
+    with time_machine.travel(dt.datetime(2026, 11, 28, 10, 5, tzinfo=dt.UTC), tick=False):
+        html = report.impact_report_html(campaign=small.campaign, period=small.period, language=language)
+
+    # Italian writes weekdays and months in lower case; Django's Italian formats capitalise them.
+    assert expected in html.replace("\u202f", " ")
+    assert wrong not in html
+
+
+def test_long_date_follows_the_active_language():
+    from django.utils import translation
+
+    with translation.override("it"):
+        assert report.long_date(dt.date(2026, 11, 28)) == "28 novembre 2026"
+    with translation.override("en"):
+        assert report.long_date(dt.date(2026, 11, 28)) == "November 28, 2026"

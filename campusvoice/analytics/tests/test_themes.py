@@ -79,3 +79,61 @@ def test_the_report_lists_the_campaigns_themes(answered, language):
     assert "Not available yet: themes" not in html
     assert "Consent workshops in every faculty" not in html
     assert "zanzibar" not in html.lower() and "xylophonist" not in html.lower()
+
+
+def test_theme_labels_leave_out_our_names_mentions_and_fillers(settings):
+    from campusvoice.campaigns.services import themes
+    from campusvoice.conversations.models import Channel
+
+    settings.ORGANISATION_NAME = "CampusVoice"
+    Channel.objects.create(kind=Channel.Kind.FACEBOOK_PAGE, platform_id="own", name="Voce del Campus")
+    texts = [
+        "Forza campusvoice! Sinceramente servono più luci nei parcheggi @marco.rossi",
+        "Sinceramente le luci dei parcheggi sono rotte, forza ragazzi",
+        "Honestly we really need lighting in the car parks @campusvoice",
+        "Davvero, servono corsi sul consenso per le matricole, forza voce",
+        "Corsi sul consenso obbligatori per tutte le matricole, sinceramente",
+        "Honestly consent workshops for freshers, basically mandatory",
+    ]
+
+    labels = " ".join(t.label for t in themes.themes_cluster(texts=texts, k=2)).lower()
+
+    for word in ("campusvoice", "voce", "campus", "forza", "sinceramente", "honestly", "davvero", "marco"):
+        assert word not in labels.replace(",", " ").split(), word
+    assert "consenso" in labels or "consent" in labels
+    assert "parcheggi" in labels or "luci" in labels or "lighting" in labels
+
+
+def test_theme_labels_are_the_most_distinctive_terms_not_the_most_frequent():
+    from campusvoice.campaigns.services import themes
+
+    # "campus" is in every answer: frequent, but it tells the two themes apart not at all.
+    texts = [
+        "campus campus lighting paths dark",
+        "campus campus lighting station dark",
+        "campus campus lighting paths night",
+        "campus campus consent workshops freshers",
+        "campus campus consent workshops faculty",
+        "campus campus consent workshops mandatory",
+    ]
+
+    found = themes.themes_cluster(texts=texts, k=2)
+
+    assert sorted(t.count for t in found) == [3, 3]
+    for theme in found:
+        assert theme.terms[0] in ("lighting", "consent", "workshops")
+        assert "campus" not in theme.terms[:2]
+
+
+def test_distinctive_terms_weigh_a_word_shared_by_every_theme_below_a_theme_s_own():
+    import numpy
+    from scipy.sparse import csr_matrix
+
+    from campusvoice.campaigns.services import themes
+
+    # Columns: shared, own-0, own-1. Two documents per cluster.
+    counts = csr_matrix(numpy.array([[3, 1, 0], [3, 1, 0], [3, 0, 1], [3, 0, 1]]))
+    weights = themes.distinctive_terms(counts=counts, labels=numpy.array([0, 0, 1, 1]), k=2)
+
+    assert weights[0][1] > weights[0][0] > weights[0][2] == 0
+    assert weights[1][2] > weights[1][0]

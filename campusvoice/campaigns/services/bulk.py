@@ -66,7 +66,9 @@ def _run(*, campaign: Campaign, step: str, item_ids, by: User, action) -> BulkRe
                 result.done.append(item.pk)
         gone = len(wanted - {item.pk for item in items})
         if gone:
-            result.skipped[_("Its status changed since you confirmed, or it is not in this campaign.")] += gone
+            result.skipped[_("Its status changed since you confirmed, or it is not in this campaign.")] += (
+                gone
+            )
         if not result.done:
             reasons = " ".join(sorted(result.skipped)) or _("There was nothing to change.")
             raise ApplicationError(_("No item was changed. %(reasons)s") % {"reasons": reasons})

@@ -1,5 +1,6 @@
 """Feed fetching against a real HTTP server on 127.0.0.1, in a thread."""
 
+import gzip
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +19,22 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Ally</title>
 <description>&lt;p&gt;Join us on the quad.&lt;/p&gt;</description></item>
 <item><guid>urn:2</guid><title>Bad link</title><link>javascript:alert(1)</link></item>
 </channel></rss>"""
+
+# Billion laughs: a few hundred bytes that would expand to gigabytes if entities were expanded.
+ENTITY_BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+<!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+<!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;"><!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;">
+<!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;"><!ENTITY i "&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;">]>
+<rss version="2.0"><channel><title>Bomb</title>
+<item><guid>urn:bomb</guid><title>&i;</title><link>https://ally.example.org/bomb</link></item>
+</channel></rss>"""
+MANY = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>Busy ally</title>'
+    + b"".join(b"<item><guid>urn:m%d</guid><title>Item %d</title></item>" % (n, n) for n in range(500))
+    + b"</channel></rss>"
+)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -51,6 +68,26 @@ class Handler(BaseHTTPRequestHandler):
             except (BrokenPipeError, ConnectionResetError):
                 pass
             return None
+        if self.path == "/drip.xml":  # a byte at a time, each well within the read timeout
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for byte in RSS:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
+        if self.path == "/gzip-bomb.xml":  # 20 kB on the wire, 20 MB once decompressed
+            body = gzip.compress(b"<rss>" + b" " * 20 * 1024 * 1024, compresslevel=9)
+            return self._send(200, body, [("Content-Encoding", "gzip")])
+        if self.path == "/entity-bomb.xml":
+            return self._send(200, ENTITY_BOMB)
+        if self.path == "/many.xml":
+            return self._send(200, MANY)
+        if self.path == "/not-a-feed.xml":
+            return self._send(200, b'<?xml version="1.0"?><invoice><total>12</total></invoice>')
         if self.path == "/broken.xml":
             return self._send(200, b"<html><body>Not a feed <<<")
         if self.path == "/to-private":
@@ -154,3 +191,71 @@ def test_a_broken_feed_does_not_break_the_page(server, client_for):
 
     assert response.status_code == 200
     assert "This is not a feed." in response.content.decode()
+
+
+def test_a_feed_that_drips_bytes_is_cut_off_at_the_total_deadline(server, monkeypatch):
+    monkeypatch.setattr(feeds, "TOTAL_SECONDS", 1)
+    ally = AllyFactory(feed_url=f"{server.url}/drip.xml")
+    started = time.monotonic()
+
+    feeds.ally_fetch(ally=ally)
+
+    ally.refresh_from_db()
+    assert "in time" in ally.fetch_error and not AllyItem.objects.exists()
+    assert time.monotonic() - started < 3  # the whole feed would take about 20 s
+
+
+def test_a_compressed_feed_is_capped_by_its_decompressed_size(server, monkeypatch):
+    monkeypatch.setattr(feeds, "MAX_BYTES", 1024 * 1024)
+    ally = AllyFactory(feed_url=f"{server.url}/gzip-bomb.xml")
+
+    feeds.ally_fetch(ally=ally)
+
+    ally.refresh_from_db()
+    assert "larger than" in ally.fetch_error and not AllyItem.objects.exists()
+
+
+def test_entities_in_a_feed_are_not_expanded_into_a_huge_title(server):
+    ally = AllyFactory(feed_url=f"{server.url}/entity-bomb.xml")
+    started = time.monotonic()
+
+    feeds.ally_fetch(ally=ally)
+
+    assert time.monotonic() - started < 5
+    ally.refresh_from_db()
+    assert ally.fetch_error == "This is not a readable RSS or Atom feed."
+    assert not AllyItem.objects.exists()
+
+
+def test_a_feed_with_hundreds_of_items_stores_only_the_first_fifty(server):
+    ally = AllyFactory(feed_url=f"{server.url}/many.xml")
+
+    assert feeds.ally_fetch(ally=ally) == feeds.MAX_ITEMS
+
+    assert AllyItem.objects.filter(ally=ally).count() == feeds.MAX_ITEMS
+
+
+def test_xml_that_is_not_a_feed_is_an_error_on_the_ally(server):
+    ally = AllyFactory(feed_url=f"{server.url}/not-a-feed.xml")
+
+    feeds.ally_fetch(ally=ally)
+
+    ally.refresh_from_db()
+    assert ally.fetch_error == "This is not a readable RSS or Atom feed."
+
+
+def test_a_failed_fetch_keeps_the_items_fetched_before_and_the_next_good_one_clears_the_error(server):
+    ally = AllyFactory(feed_url=f"{server.url}/feed.xml")
+    feeds.ally_fetch(ally=ally)
+    ally.feed_url = f"{server.url}/broken.xml"
+    ally.save(update_fields=["feed_url"])
+
+    feeds.ally_fetch(ally=ally)
+    ally.refresh_from_db()
+    assert ally.fetch_error and AllyItem.objects.filter(ally=ally).count() == 2
+
+    ally.feed_url, ally.etag = f"{server.url}/feed.xml", ""
+    ally.save(update_fields=["feed_url", "etag"])
+    feeds.ally_fetch(ally=ally)
+    ally.refresh_from_db()
+    assert ally.fetch_error == "" and AllyItem.objects.filter(ally=ally).count() == 2

@@ -1,6 +1,9 @@
+import signal
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import OperationalError
 
 from campusvoice.ops import services
 from campusvoice.ops.cli import ExamplesCommand
@@ -41,22 +44,39 @@ class Command(ExamplesCommand):
         verbosity = options["verbosity"]
 
         if backend == DB_BACKEND:
-            counts = services.tasks_requeue_orphaned()
-            if any(counts.values()):
-                self.stdout.write(
-                    f"Tasks a dead worker left: {counts['requeued']} back in the queue, {counts['failed']} failed."
-                )
-            call_command(
-                "db_worker",
-                queue_name=",".join(queues),
-                batch=burst,
-                max_tasks=max_tasks,
-                # Code reloading drops the task in hand; restart the worker on deploy instead.
-                reload=False,
-                # host:pid, so the next worker can tell that a task's claimer died.
-                worker_id=services.worker_id_for_this_process(),
-                verbosity=verbosity,
-            )
+            # host:pid, so the next worker can tell that a task's claimer died.
+            worker_id = services.worker_id_for_this_process()
+            lost: frozenset[str] = frozenset()
+            while True:
+                counts = services.tasks_requeue_orphaned(dead_worker_ids=lost)
+                if any(counts.values()):
+                    self.stdout.write(
+                        f"Tasks a dead worker left: {counts['requeued']} back in the queue, {counts['failed']} failed."
+                    )
+                try:
+                    call_command(
+                        "db_worker",
+                        queue_name=",".join(queues),
+                        batch=burst,
+                        max_tasks=max_tasks,
+                        # Code reloading drops the task in hand; restart the worker on deploy instead.
+                        reload=False,
+                        worker_id=worker_id,
+                        verbosity=verbosity,
+                    )
+                    return
+                except OperationalError:
+                    if burst:
+                        raise
+                # The database went away (restart, fail-over). Exiting would stop `serve
+                # --with-worker` altogether, so wait for it; a task in hand is still RUNNING under
+                # our id, and goes back in the queue above. A signal now stops us at once.
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signum, signal.SIG_DFL)
+                self.stderr.write("The database is unreachable; waiting for it.")
+                services.database_wait()
+                self.stderr.write("The database is back; working again.")
+                lost = frozenset({worker_id})
         elif backend == RQ_BACKEND:
             call_command(
                 "rqworker",
