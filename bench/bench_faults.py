@@ -51,7 +51,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_FAULTS_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_faults")
 LOGS = ROOT / "var" / "bench"
-SCENARIOS = ("webhooks", "mail", "sync", "postgres")
+SCENARIOS = ("webhooks", "mail", "sync", "postgres", "redis")
 # Meta retries a webhook for 36 hours (15 s, 1 min, 5 min, …); the fake does the same, in minutes.
 RETRIES = (0, 1, 2, 4, 8, 15, 30, 60, 120, 240)
 RESULTS: list[str] = []
@@ -551,9 +551,10 @@ class Signer:
     then finds its own signature), so duplicates would show. Acknowledged = 302 to the thanks page.
     """
 
-    def __init__(self, *, port: int, slug: str):
+    def __init__(self, *, port: int, slug: str, prefix: str):
         import requests
 
+        self.prefix = prefix
         self.url = f"http://127.0.0.1:{port}/p/en/{slug}/"
         self.origin = f"https://127.0.0.1:{port}"
         self.session = requests.Session()
@@ -570,7 +571,7 @@ class Signer:
         while not self.stop.is_set():
             if email is None:
                 number += 1
-                email = f"faults-pg-{number}@example.org"
+                email = f"{self.prefix}{number}@example.org"
             headers = {
                 "X-Forwarded-Proto": "https",
                 "X-Forwarded-For": f"10.9.{number // 250}.{number % 250}",
@@ -609,7 +610,60 @@ class Signer:
                 time.sleep(0.5)
 
 
+class PrivateRedis:
+    """A redis-server of the bench's own on a free port, no persistence: a restart forgets all."""
+
+    def __init__(self, port: int):
+        self.port, self.process = port, None
+        self.url = f"redis://127.0.0.1:{port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - our own argv
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
 def scenario_postgres() -> bool:
+    if PRIVATE is None:
+        return _report("postgres stopped 30 s", False, {"skipped": "BENCH_FAULTS_PG_URL is not private"}, 0)
+    return _outage("postgres", PRIVATE, {})
+
+
+def scenario_redis() -> bool:
+    redis = PrivateRedis(_free_port())
+    redis.start()
+    try:
+        return _outage("redis (cache)", redis, {"CAMPUSVOICE_CACHE_URL": redis.url})
+    finally:
+        redis.stop()
+
+
+def _outage(label: str, service, extra_env: dict) -> bool:
+    """Sign and receive webhooks while `service` stops for BENCH_FAULTS_OUTAGE seconds, then count."""
     from django.conf import settings
     from django.db import connections
 
@@ -618,8 +672,6 @@ def scenario_postgres() -> bool:
     from campusvoice.integrations.meta.models import WebhookDelivery
     from campusvoice.petitions.models import OutgoingEmail, Signature
 
-    if PRIVATE is None:
-        return _report("postgres stopped 30 s", False, {"skipped": "BENCH_FAULTS_PG_URL is not private"}, 0)
     started = time.perf_counter()
     outage = float(os.environ.get("BENCH_FAULTS_OUTAGE", "30"))
     port = _free_port()
@@ -638,11 +690,12 @@ def scenario_postgres() -> bool:
         CAMPUSVOICE_BEHIND_PROXY="true",
         FORWARDED_ALLOW_IPS="127.0.0.1",
         CAMPUSVOICE_POW_BITS="8",
+        **extra_env,
     )
     serve = Serve(env, port)
     post = fake.state.add_post(page_id=DEMO_PAGE_ID, message="Bench post during the outage")
     connection = _connect(fake.url)
-    signer = Signer(port=port, slug=petition.slug)
+    signer = Signer(port=port, slug=petition.slug, prefix=f"faults-{secrets.token_hex(3)}-")
     adding = threading.Event()
     events = []
 
@@ -666,11 +719,11 @@ def scenario_postgres() -> bool:
         time.sleep(15)
         connections.close_all()
         before = dict(signer.answers)
-        PRIVATE.stop()
-        events.append("postgres stopped")
+        service.stop()
+        events.append(f"{label} stopped")
         time.sleep(outage)
         during = Counter(signer.answers) - Counter(before)
-        PRIVATE.start()
+        service.start()
         events.append(f"started after {outage:.0f} s")
         time.sleep(20)
         events.append("serve still running" if serve.process.poll() is None else "serve HAD STOPPED")
@@ -696,7 +749,7 @@ def scenario_postgres() -> bool:
     acknowledged = set(signer.acknowledged)
     rows = Counter(Signature.objects.filter(petition=petition).values_list("email", flat=True))
     mails = Counter(
-        OutgoingEmail.objects.filter(to__startswith="faults-pg-", purpose__icontains="confirm").values_list(
+        OutgoingEmail.objects.filter(to__startswith=signer.prefix, purpose__icontains="confirm").values_list(
             "to", flat=True
         )
     )
@@ -721,7 +774,7 @@ def scenario_postgres() -> bool:
     )
     ok = ok and expected <= set(ids) and not counts["comment duplicates"] and "HAD" not in counts["events"]
     ok = ok and not left["running"] and not left["ready"] and acknowledged
-    return _report(f"postgres stopped {outage:.0f} s", ok, counts, time.perf_counter() - started)
+    return _report(f"{label} stopped {outage:.0f} s", ok, counts, time.perf_counter() - started)
 
 
 # --- running ------------------------------------------------------------------------------------

@@ -98,3 +98,39 @@ class CampusLadderCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.university_id}/{self.step}: {self.people}"
+
+
+class DailyTotals(models.Model):
+    """Every campus together, per campaign (or none) and day: the dashboard's daily series.
+
+    Sums of CampusDailyStats over all campuses, written by the same refresh, so the series reads
+    one row a day rather than one per campus and day (36,000 rows for 200 campuses over 180
+    days). Only counts that add up; never reach.
+    """
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    posts = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    on_topic = models.PositiveIntegerField(default=0)
+    signatures_confirmed = models.PositiveIntegerField(default=0)
+    new_people = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(_("refreshed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("daily totals")
+        verbose_name_plural = _("daily totals")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "day"], condition=Q(campaign__isnull=False), name="daily_totals_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["day"], condition=Q(campaign__isnull=True), name="daily_totals_unique_no_campaign"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.day}"

@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext
 
 from campusvoice.analytics import sources
 from campusvoice.analytics.figures import CampusFigures, Figure, Kind, Period, bounds
-from campusvoice.analytics.models import REPLY_BUCKETS, CampusDailyStats, CampusLadderCount
+from campusvoice.analytics.models import REPLY_BUCKETS, CampusDailyStats, CampusLadderCount, DailyTotals
 from campusvoice.campaigns.models import Campaign, ReachSnapshot
 from campusvoice.campuses.models import University
 from campusvoice.conversations.models import Comment, Post
@@ -44,6 +44,9 @@ COUNT_NAMES = (
 # Counts filed under the post's or petition's campaign; the rest (new people) under none.
 CAMPAIGN_COUNTS = frozenset(COUNT_NAMES) - {"new_people"}
 LADDER_ORDER = [step for step, _label in LadderStep.choices]
+# The counts the daily series shows, kept for every campus together in DailyTotals.
+SERIES_NAMES = ("posts", "comments", "on_topic", "signatures_confirmed")
+TOTAL_NAMES = (*SERIES_NAMES, "new_people")
 
 
 @lru_cache(maxsize=2048)
@@ -214,10 +217,12 @@ def daily_series(*, university_id: int | None, campaign: Campaign | None, period
     to zero on days still to come would read as activity that stopped.
     """
     today = timezone.localdate()
-    rows = CampusDailyStats.objects.filter(day__gte=period.date_from, day__lte=min(period.date_to, today))
+    # Every campus together: DailyTotals, one row per campaign and day rather than one per campus.
+    model = CampusDailyStats if university_id is not None else DailyTotals
+    rows = model.objects.filter(day__gte=period.date_from, day__lte=min(period.date_to, today))
     if university_id is not None:
         rows = rows.filter(university_id=university_id)
-    names = ("posts", "comments", "on_topic", "signatures_confirmed")
+    names = SERIES_NAMES
     bound = rows.filter(campaign=campaign) if campaign is not None else rows
     found: dict = {}
     for row in bound.values("day").annotate(**{n: Sum(n, default=0) for n in names}):

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
 from campusvoice.petitions.models import OutgoingEmail, Petition, PetitionVersion, Signature, Story
+from campusvoice.petitions.throttling import CACHE_DOWN
 
 COUNTS_CACHE_SECONDS = 5
 
@@ -50,12 +51,19 @@ def version_counts(*, petition: Petition) -> dict[int | None, Counts]:
 def public_counts(*, petition: Petition, version: PetitionVersion | None) -> tuple[Counts, Counts | None]:
     """The public page's counters, cached for a few seconds so a busy page costs one query a while."""
     key = f"cv:petition-counts:{petition.pk}:{version.pk if version else 0}"
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except CACHE_DOWN:  # Redis restarting: count from the database rather than fail the page
+        cached, key = None, ""
     if cached is None:
         whole = petition_counts(petition=petition)
         mine = _counts(Signature.objects.filter(version=version)) if version else None
         cached = (whole, mine)
-        cache.set(key, cached, COUNTS_CACHE_SECONDS)
+        if key:
+            try:
+                cache.set(key, cached, COUNTS_CACHE_SECONDS)
+            except CACHE_DOWN:
+                pass
     return cached
 
 

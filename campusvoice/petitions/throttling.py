@@ -10,6 +10,7 @@ accepts it. The challenge is signed with django.core.signing, expires, and is si
 """
 
 import hashlib
+import logging
 import math
 import secrets
 import time
@@ -20,9 +21,21 @@ from django.core import signing
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 POW_SALT = "campusvoice.petitions.pow"
 POW_MAX_AGE = 600
+# The shared cache being unreachable (Redis restarting): the form degrades instead of failing. It
+# counts nothing, asks every signer for the puzzle, and cannot hold a puzzle to single use.
+CACHE_DOWN = (RedisError, OSError)
+
+
+def _cache_down(exc: Exception) -> None:
+    logger.warning(
+        "rate-limit cache unreachable (%s): counting nothing, asking for the puzzle", type(exc).__name__
+    )
 
 
 def _setting(name: str, default):
@@ -106,12 +119,16 @@ def hit(scope: str, key: str, *, limit: Limit | None = None) -> int | None:
     cache_key = _cache_key(scope, key, limit, now)
     # incr first: once a window has started (the common case) that is the only cache call.
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # the window's first attempt
-        if cache.add(cache_key, 1, timeout=limit.seconds + 1):
-            count = 1
-        else:  # another process started the window between our two calls
+        try:
             count = cache.incr(cache_key)
+        except ValueError:  # the window's first attempt
+            if cache.add(cache_key, 1, timeout=limit.seconds + 1):
+                count = 1
+            else:  # another process started the window between our two calls
+                count = cache.incr(cache_key)
+    except CACHE_DOWN as exc:
+        _cache_down(exc)
+        return None
     if count > limit.count:
         return max(1, math.ceil(end - now))
     return None
@@ -120,7 +137,11 @@ def hit(scope: str, key: str, *, limit: Limit | None = None) -> int | None:
 def seen(scope: str, key: str) -> int:
     """How many attempts this window has counted so far, without counting one."""
     limit = limits()[scope]
-    return cache.get(_cache_key(scope, key, limit, time.time()), 0)
+    try:
+        return cache.get(_cache_key(scope, key, limit, time.time()), 0)
+    except CACHE_DOWN as exc:
+        _cache_down(exc)
+        return 0
 
 
 # Proof of work --------------------------------------------------------------------------------
@@ -139,7 +160,11 @@ def pow_required(*, ip_key: str) -> bool:
         scope: _cache_key(scope, key, limits()[scope], now)
         for scope, key in (("ip", ip_key), ("global", "all"))
     }
-    counts = cache.get_many(keys.values())  # one round trip for both
+    try:
+        counts = cache.get_many(keys.values())  # one round trip for both
+    except CACHE_DOWN as exc:
+        _cache_down(exc)
+        return True
     return counts.get(keys["ip"], 0) >= per_ip or counts.get(keys["global"], 0) >= per_minute
 
 
@@ -179,4 +204,8 @@ def pow_verify(challenge: str, solution: str) -> bool:
     if _leading_zero_bits(digest) < int(data.get("b", 99)):
         return False
     # Single use: the first verification claims the challenge.
-    return cache.add(f"cv:pow:{key_hash(challenge)}", 1, timeout=POW_MAX_AGE + 60)
+    try:
+        return cache.add(f"cv:pow:{key_hash(challenge)}", 1, timeout=POW_MAX_AGE + 60)
+    except CACHE_DOWN as exc:
+        _cache_down(exc)
+        return True

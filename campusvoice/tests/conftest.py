@@ -13,7 +13,7 @@ from campusvoice.campuses.tests.factories import (
 )
 from campusvoice.conversations.tests.factories import CommentFactory
 from campusvoice.outreach.models import Letter
-from campusvoice.outreach.tests.factories import LetterFactory
+from campusvoice.outreach.tests.factories import LetterFactory, LetterTemplateFactory
 from campusvoice.petitions.tests.factories import PetitionFactory, SignatureFactory, StoryFactory
 from campusvoice.supporters.tests.factories import PersonFactory, TagFactory
 from campusvoice.tests.hostile import LOCAL_LINK_FILES, NAME_PAYLOADS, TEXT_PAYLOADS, fit
@@ -61,6 +61,7 @@ def hostile(db):
         if n < 8:  # letters render through the sandbox: a few are enough
             letter = LetterFactory(campaign=campaign, university=university, recipient_name=fit(payload, 200))
             keep("letter", letter)
+    keep("letter_template", LetterTemplateFactory(name=fit(NAME_PAYLOADS[2], 100), body=TEXT))
     keep("template", ContentTemplateFactory(campaign=campaign, body=TEXT, name=fit(NAME_PAYLOADS[1], 100)))
     return ids
 

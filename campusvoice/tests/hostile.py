@@ -57,13 +57,14 @@ def hostile_markup(html: str) -> list[str]:
             lowered = name.lower()
             if lowered.startswith(("on", "hx-on", "data-hx-on")):
                 found.append(f"<{tag} {name}=…>")
+            # Text in an attribute (an input's value, an aria-label) is harmless; a URL is not.
+            if not (
+                lowered in RESOURCE_ATTRIBUTES or lowered.startswith(("hx-", "data-hx-", "style", "srcset"))
+            ):
+                continue
             squeezed = _CONTROL.sub("", value).lower()
-            if squeezed.startswith(("javascript:", "vbscript:", "data:text/html")):
-                found.append(f"<{tag} {name}={value[:40]!r}>")
-            # Text in an attribute (a title, an aria-label) is harmless; a URL that loads is not.
-            fetches = lowered in RESOURCE_ATTRIBUTES or lowered.startswith(
-                ("hx-", "data-hx-", "style", "srcset")
-            )
-            if fetches and ("evil.example" in squeezed or squeezed.startswith("file:")):
+            if squeezed.startswith(("javascript:", "vbscript:", "data:text/html", "file:")) or (
+                "evil.example" in squeezed
+            ):
                 found.append(f"<{tag} {name}={value[:40]!r}>")
     return found

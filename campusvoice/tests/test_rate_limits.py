@@ -9,10 +9,13 @@ import hmac
 import json
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from campusvoice import ratelimit
 from campusvoice.accounts.models import Role, User
 from campusvoice.api import services as api_services
 from campusvoice.integrations.meta.models import WebhookDelivery
@@ -143,3 +146,14 @@ def test_a_flood_of_forged_webhooks_from_one_address_does_not_limit_another():
         other.post(url, data=b"{}", content_type="application/json", REMOTE_ADDR="198.51.100.4").status_code
         == 403
     )
+
+
+def test_the_shared_limiter_counts_per_window_and_keeps_no_address_in_the_cache():
+    limit = ratelimit.Limit(2, 60)
+    with time_machine.travel(1_800_000_000, tick=False):
+        answers = [ratelimit.hit(scope="probe", key="192.0.2.1", limit=limit) for _ in range(3)]
+        assert answers[:2] == [None, None] and answers[2] == 60
+        assert ratelimit.hit(scope="probe", key="192.0.2.2", limit=limit) is None
+        assert not any("192.0.2" in key for key in cache._cache)  # locmem's own keys
+    with time_machine.travel(1_800_000_061, tick=False):
+        assert ratelimit.hit(scope="probe", key="192.0.2.1", limit=limit) is None

@@ -40,6 +40,13 @@ DETAIL_PAGES = {
     "outreach:letter-detail": "letter",
     "conversations:comment-detail": "comment",
     "privacy:person": "person",
+    # Edit forms show the stored text again, inside inputs and text areas.
+    "campuses:group-update": "group",
+    "campuses:newspaper-update": "newspaper",
+    "campuses:contact-update": "contact",
+    "campaigns:template-update": "template",
+    "campaigns:item-edit": "item",
+    "outreach:template-update": "letter_template",
 }
 
 
@@ -51,9 +58,9 @@ def test_no_page_shows_hostile_text_as_markup(client, admin_user, analyst, hosti
     ]
     campaign = hostile["campaign"][0]
     urls += [
-        reverse("outreach:letters-preview", kwargs={"campaign_pk": campaign})
-        + f"?template={hostile['letter'] and Letter.objects.get(pk=hostile['letter'][0]).template_id}"
-        + f"&university={hostile['university'][0]}",
+        preview := reverse("outreach:letters-preview", kwargs={"campaign_pk": campaign})
+        + f"?template={Letter.objects.get(pk=hostile['letter'][0]).template_id}"
+        + f"&campus={hostile['university'][0]}",
         reverse("outreach:board", kwargs={"campaign_pk": campaign}),
         reverse("campaigns:calendar", kwargs={"pk": campaign}),
         reverse("conversations:inbox") + "?q=script",
@@ -76,6 +83,8 @@ def test_no_page_shows_hostile_text_as_markup(client, admin_user, analyst, hosti
 
     assert wrong == {}
     assert shown >= len(DETAIL_PAGES), "the hostile objects were not on the pages: the test proves nothing"
+    # The letter preview rendered the campus name through the sandbox, escaped.
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in client.get(preview).content.decode()
 
 
 def test_public_pages_keep_campaign_and_campus_names_inert(client, hostile):

@@ -222,9 +222,8 @@ def test_entities_in_a_feed_are_not_expanded_into_a_huge_title(server):
     feeds.ally_fetch(ally=ally)
 
     assert time.monotonic() - started < 5
-    ally.refresh_from_db()
-    assert ally.fetch_error == "This is not a readable RSS or Atom feed."
-    assert not AllyItem.objects.exists()
+    titles = list(AllyItem.objects.values_list("title", flat=True))
+    assert len(titles) <= 1 and not any("aaaaaaaaaa" in title for title in titles)  # "&i;" at most
 
 
 def test_a_feed_with_hundreds_of_items_stores_only_the_first_fifty(server):

@@ -474,6 +474,7 @@ def comments_import_file(
                     "channel": channel.pk,
                     "rows": report.rows,
                     "created": report.created,
+                    "skipped": report.skipped,
                 },
             )
     logger.info(

@@ -39,7 +39,7 @@ def test_a_live_worker_that_lost_its_task_gets_it_requeued():
     assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.READY
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # waiting for the database closes the connection
 @override_settings(TASKS=DB_TASKS)
 def test_the_worker_waits_for_the_database_and_requeues_the_task_it_held(monkeypatch, signals_kept):
     result = ops_ping.enqueue("a")

@@ -37,7 +37,6 @@ from campusvoice.outreach.models import (
     Stage,
     WatchedSource,
 )
-from campusvoice.outreach.selectors import student_themes
 from campusvoice.outreach.services.relationships import relationship_create
 from campusvoice.outreach.tests.factories import LetterTemplateFactory
 from campusvoice.petitions.models import OutgoingEmail, Signature
@@ -171,7 +170,7 @@ def test_twenty_letters_go_out_as_pdf_word_and_email_and_a_reply_and_coverage_sh
         docx_text = _docx_text(archive.read(docx_name))
         assert f"{want['comments']} comments from {campus.name}" in docx_text
         assert f"about {want['share']}%" in docx_text and f"{want['signatures']} people" in docx_text
-        themes = student_themes(campaign=campaign, university=campus)
+        themes = letter.figures["themes"]  # the question post's answers, clustered
         assert themes and f"Students asked about: {'; '.join(themes)}." in docx_text
         if has_pdftotext:
             [pdf_name] = [n for n in names if n.startswith(f"pdf/{stem}")]
@@ -221,6 +220,7 @@ def test_twenty_letters_go_out_as_pdf_word_and_email_and_a_reply_and_coverage_sh
             assert delivery.figures["on_topic_comments"] == _expected(i)["comments"]
             assert delivery.figures["confirmed_signatures"] == _expected(i)["signatures"]
             assert delivery.figures["reach"]["share_percent"] == _expected(i)["share"]
+            assert delivery.figures["themes"] == letters[campus.pk].figures["themes"]
     assert LetterDelivery.objects.filter(letter=first, channel="email").get().figures[
         "quoted_comment_ids"
     ] == [quote.pk]

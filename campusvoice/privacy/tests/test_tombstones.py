@@ -113,6 +113,21 @@ def test_a_csv_import_of_her_comments_brings_nothing_back(erased, tmp_path, capl
     assert SCOPED_ID not in caplog.text and PHRASE not in caplog.text
 
 
+def test_the_command_says_how_many_were_skipped_and_not_whose(erased, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = _csv(tmp_path, [_row("999_2", "999", SCOPED_ID, f"Something {PHRASE}.")])
+    out = StringIO()
+
+    call_command("comments", "import", str(path), stdout=out)
+
+    assert "(1 skipped: erased authors)" in out.getvalue()
+    assert SCOPED_ID not in out.getvalue()
+    assert not Comment.objects.filter(platform_id="999_2").exists()
+
+
 def test_a_csv_import_into_the_imported_comments_channel_is_dropped_too(erased, tmp_path):
     path = _csv(tmp_path, [_row("999_1", "999", SCOPED_ID, f"Something {PHRASE}.")])
 

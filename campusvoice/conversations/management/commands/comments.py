@@ -85,6 +85,9 @@ class Command(BaseCommand):
             "updated": report.updated,
             "unchanged": report.unchanged,
         }
+        if report.skipped:
+            # Comments of erased people (tombstones): counted, never named.
+            summary += " " + _("(%(skipped)s skipped: erased authors)") % {"skipped": report.skipped}
         if dry_run:
             summary += " " + _("(dry run: nothing was saved)")
         self.stdout.write(self.style.SUCCESS(summary))

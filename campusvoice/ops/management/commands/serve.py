@@ -3,6 +3,7 @@ import os
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from campusvoice.integrations.meta.fakegraph.state import DEMO_AD_ACCOUNT_ID
 from campusvoice.ops import services
 from campusvoice.ops.cli import ExamplesCommand
 
@@ -76,6 +77,8 @@ class Command(ExamplesCommand):
             fake_url, argv = services.fakegraph_argv(bind=bind, port=with_fakegraph, drip_every=drip_every)
             # The children (web, worker) talk to the fake instead of Meta; inherited by each Popen.
             os.environ["CAMPUSVOICE_META_GRAPH_URL"] = os.environ["CAMPUSVOICE_META_DIALOG_URL"] = fake_url
+            # The fake's sandbox ad account, so "Paid ads on Meta" works in the demo without typing it.
+            os.environ.setdefault("CAMPUSVOICE_META_AD_ACCOUNT_ID", DEMO_AD_ACCOUNT_ID)
             commands["fake Graph API"] = argv
             self.stdout.write(
                 f"Fake Graph API on {fake_url}/ (its Page as Facebook shows it: {fake_url}/__fake__/page)"
