@@ -7,7 +7,9 @@ import json
 import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
+from campusvoice.accounts.models import Role
 from campusvoice.conversations.classifier import train
 from campusvoice.conversations.classifier.datasets import load_own, split_of
 from campusvoice.conversations.classifier.model import artefact_dump, versions_available
@@ -194,3 +196,28 @@ def test_the_command_shows_the_status_and_restores(tiny_model):
     assert classifier_active_version() == shipped
     with pytest.raises(CommandError, match="no triage model 7.7.7"):
         call_command("classifier", "restore", "7.7.7")
+
+
+def test_an_admin_sees_the_decisions_and_restores_a_version_from_the_admin(
+    tiny_model, client_for, django_capture_on_commit_callbacks
+):
+    _install(tiny_model, version="0.9.0-m1")
+    shipped = versions_available()[-1]
+    TriageModelVersion.objects.create(
+        version=shipped, source="shipped", decision=TriageModelVersion.Decision.RESTORED
+    )
+    admin = client_for(Role.ADMIN)
+
+    page = admin.get(reverse("admin:conversations_triagemodelversion_changelist"))
+    assert page.status_code == 200
+    assert b"0.9.0-m1" in page.content
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(
+            reverse("admin:conversations_triagemodelversion_changelist"),
+            {
+                "action": "make_active",
+                "_selected_action": [TriageModelVersion.objects.get(version=shipped).pk],
+            },
+        )
+
+    assert classifier_active_version() == shipped

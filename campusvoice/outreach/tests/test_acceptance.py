@@ -255,6 +255,11 @@ def test_twenty_letters_go_out_as_pdf_word_and_email_and_a_reply_and_coverage_sh
     after = outreach_figures(university_ids=[c.pk for c in campuses[:2]], campaign=campaign, period=period)
     assert after[campuses[0].pk]["articles_published"].value == 1
     assert after[campuses[1].pk]["articles_published"].value == 0
+    page = client.get(
+        f"/analytics/campus/{campuses[0].pk}/",
+        {"campaign": campaign.slug, "date_from": "2026-03-01", "date_to": "2026-03-31"},
+    )
+    assert page.context["figures"]["articles_published"].value == 1
 
 
 def test_a_template_error_names_the_variable_and_recipient_and_sends_them_nothing(
