@@ -107,7 +107,7 @@ def test_it_serves_in_production_mode_with_a_task_worker_and_the_scheduler_and_s
         int(pid) for pid in re.findall(r"Started (?:gunicorn|task worker|scheduler) \(pid (\d+)\)", output)
     ]
     assert len(children) == 3, output
-    assert "Scheduling 13 periodic tasks." in output
+    assert "Scheduling 14 periodic tasks." in output
     for pid in children:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)

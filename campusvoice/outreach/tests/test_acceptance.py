@@ -259,7 +259,7 @@ def test_twenty_letters_go_out_as_pdf_word_and_email_and_a_reply_and_coverage_sh
         f"/analytics/campus/{campuses[0].pk}/",
         {"campaign": campaign.slug, "date_from": "2026-03-01", "date_to": "2026-03-31"},
     )
-    assert page.context["figures"]["articles_published"].value == 1
+    assert page.context["figures"].articles_published.value == 1
 
 
 def test_a_template_error_names_the_variable_and_recipient_and_sends_them_nothing(
