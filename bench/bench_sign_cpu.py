@@ -216,6 +216,7 @@ def _child(argv: list[str]) -> None:
     parser.add_argument("--requests", type=int, default=300, help="signatures to time (GET + POST each)")
     parser.add_argument("--warmup", type=int, default=100, help="untimed signatures first (caches, imports)")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the N costliest functions")
+    parser.add_argument("--sql", action="store_true", help="print the SQL of one signature")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     _prepare()
@@ -228,11 +229,18 @@ def _child(argv: list[str]) -> None:
     _seed()
     from django.core.handlers.wsgi import WSGIHandler
 
+    from django.db import connection
+
     signer = Signer(WSGIHandler())
     for _ in range(args.warmup):
         signer.sign()
+    statements = []
+    with connection.execute_wrapper(lambda execute, sql, *rest: statements.append(sql) or execute(sql, *rest)):
+        signer.sign()
+    if args.sql:
+        print("\n".join(sql[:160] for sql in statements))
     signer.get_cpu = signer.post_cpu = 0.0
-    profiler = cProfile.Profile() if args.profile else None
+    profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall
     wall = time.perf_counter()
     if profiler:
         profiler.enable()
@@ -248,6 +256,7 @@ def _child(argv: list[str]) -> None:
         f"{' (under cProfile: inflated)' if profiler else ''}\n"
         f"  GET  petition page: {get_ms:6.2f} ms CPU per request\n"
         f"  POST sign:          {post_ms:6.2f} ms CPU per request\n"
+        f"  SQL statements per signature (GET + POST): {len(statements)}\n"
         f"  per signature:      {get_ms + post_ms:6.2f} ms CPU"
         f" -> at most {2000 / (get_ms + post_ms):.0f}/s on two idle cores for the app server alone\n"
         f"  wall {wall:.1f} s (puzzle solving included), load average {os.getloadavg()[0]:.1f}"

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.csp import CSP
@@ -112,6 +113,29 @@ def _petition_and_version(slug: str, code: str | None) -> tuple[Petition, Petiti
     return petition, version
 
 
+# The rendered fields of the unbound signing form, keyed by everything they show: the same HTML for
+# every visitor, and the costliest part of the busiest page to render (about a third of its CPU).
+_FIELDS_HTML: dict[tuple, str] = {}
+_FIELDS_HTML_MAX = 500
+
+
+def _fields_html(form: SignForm, *, petition: Petition, versions: list, version, lang: str) -> str:
+    key = (
+        petition.pk,
+        petition.updated_at,  # consent and contact wording
+        version.pk if version else None,
+        tuple((v.pk, v.university.name) for v in versions),  # the campus choices, in order
+        lang,
+    )
+    html = _FIELDS_HTML.get(key)
+    if html is None:
+        html = render_to_string("petitions/public/_sign_fields.html", {"form": form})
+        if len(_FIELDS_HTML) >= _FIELDS_HTML_MAX:
+            _FIELDS_HTML.clear()
+        _FIELDS_HTML[key] = html
+    return html
+
+
 def _sign(request: HttpRequest, *, petition, version, lang: str, template: str, done_url: str, extra=None):
     """The signing form, shared by the petition page and the embed. Always the same answer after a
     submission, whatever happened to the address."""
@@ -151,6 +175,10 @@ def _sign(request: HttpRequest, *, petition, version, lang: str, template: str, 
         if throttling.pow_required(ip_key=f"sign:{ip_key}"):
             pow_challenge = throttling.pow_challenge()
     whole, mine = selectors.public_counts(petition=petition, version=version)
+    versions = list(petition.versions.select_related("university").order_by("university__name"))
+    fields = None
+    if not form.is_bound and not any(form.initial.get(name) for name in ATTRIBUTION):
+        fields = _fields_html(form, petition=petition, versions=versions, version=version, lang=lang)
     context = {
         "petition": petition,
         "version": version,
@@ -160,10 +188,11 @@ def _sign(request: HttpRequest, *, petition, version, lang: str, template: str, 
         "counts": whole,
         "version_counts": mine,
         "form": form,
+        "form_fields": fields,
         "pow_challenge": pow_challenge,
         "lang": lang,
         "language_links": _language_links(request, lang),
-        "versions": petition.versions.select_related("university").order_by("university__name"),
+        "versions": versions,
         **(extra or {}),
     }
     return render(request, template, context)

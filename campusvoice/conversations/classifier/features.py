@@ -29,7 +29,7 @@ WORD_FEATURES = 2**19
 CHAR_FEATURES = 2**20
 LANGS = ("en", "it", "other")
 N_FEATURES = WORD_FEATURES + CHAR_FEATURES + len(LANGS)
-CHAR_NGRAMS = (3, 4, 5)
+CHAR_NGRAMS = (3, 4, 5)  # 1.0.0-1.2.0; an artefact may name another range (1.3.0: 2-5)
 CACHE_LIMIT = 500_000  # distinct tokens kept; the cache is emptied when it grows past this
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|ly|io|net|org|it)/\S*|<URL>", re.IGNORECASE)
@@ -38,7 +38,8 @@ _SEMST = re.compile(r"#SemST", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\W\d_][\w']*|\d+|[?!]|[^\w\s]")
 _MASK = 0xFFFFFFFF
 
-_cache: dict[str, tuple[int, tuple[int, ...]]] = {}
+# One token cache per character n-gram range, so models with different ranges can serve side by side.
+_caches: dict[tuple[int, ...], dict[str, tuple[int, tuple[int, ...]]]] = {}
 
 
 def normalise(text: str) -> str:
@@ -52,11 +53,11 @@ def normalise(text: str) -> str:
     return text.lower()
 
 
-def _token_hashes(token: str) -> tuple[int, tuple[int, ...]]:
+def _token_hashes(token: str, char_ngrams: tuple[int, ...] = CHAR_NGRAMS) -> tuple[int, tuple[int, ...]]:
     """The token's word hash and the sorted feature indices of its character n-grams."""
     word = murmurhash3_32(token, seed=0, positive=True)
     padded = f" {token} "
-    grams = {padded[i : i + n] for n in CHAR_NGRAMS for i in range(len(padded) - n + 1)} or {padded}
+    grams = {padded[i : i + n] for n in char_ngrams for i in range(len(padded) - n + 1)} or {padded}
     chars = tuple(sorted({murmurhash3_32(g, seed=1, positive=True) % CHAR_FEATURES for g in grams}))
     return word, chars
 
@@ -83,8 +84,8 @@ def _inverse_sqrt(counts: np.ndarray) -> np.ndarray:
     return scale
 
 
-def analyse(texts: list[str], langs: list[str]) -> Analysed:
-    cache = _cache
+def analyse(texts: list[str], langs: list[str], char_ngrams: tuple[int, ...] = CHAR_NGRAMS) -> Analysed:
+    cache = _caches.setdefault(tuple(char_ngrams), {})
     if len(cache) > CACHE_LIMIT:
         cache.clear()
     n = len(texts)
@@ -102,7 +103,7 @@ def analyse(texts: list[str], langs: list[str]) -> Analysed:
     for token in vocab:
         entry = cache.get(token)
         if entry is None:
-            entry = cache[token] = _token_hashes(token)
+            entry = cache[token] = _token_hashes(token, char_ngrams)
         entries.append(entry)
     word_hash = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
     char_len = np.fromiter((len(e[1]) for e in entries), dtype=np.int64, count=len(entries))
@@ -154,7 +155,12 @@ def _idf_scales(a: Analysed, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _inverse_sqrt(word_sq), _inverse_sqrt(char_sq)
 
 
-def featurise(texts: list[str], langs: list[str], idf: np.ndarray | None = None) -> sp.csr_matrix:
+def featurise(
+    texts: list[str],
+    langs: list[str],
+    idf: np.ndarray | None = None,
+    char_ngrams: tuple[int, ...] = CHAR_NGRAMS,
+) -> sp.csr_matrix:
     """The full (comments x N_FEATURES) matrix, for training.
 
     Word block: unigram and bigram counts over sqrt(their number); character block: n-gram counts
@@ -163,7 +169,7 @@ def featurise(texts: list[str], langs: list[str], idf: np.ndarray | None = None)
     normalised as in TF-IDF (see ``_idf_scales``). ``margins`` computes the same linear function
     without building this matrix.
     """
-    a = analyse(texts, langs)
+    a = analyse(texts, langs, char_ngrams)
     n = a.n
     ptr = np.r_[0, np.cumsum(a.lengths)]
     in_doc = sp.csr_matrix((np.ones(len(a.ids), dtype=np.float32), a.ids, ptr), shape=(n, a.grams.shape[0]))
@@ -206,6 +212,7 @@ def margins(
     intercept: np.ndarray,
     idf: np.ndarray | None = None,
     tfidf_heads: np.ndarray | None = None,
+    char_ngrams: tuple[int, ...] = CHAR_NGRAMS,
 ) -> np.ndarray:
     """featurise(texts, langs, idf) @ coef + intercept, computed per vocabulary item, not per n-gram.
 
@@ -213,7 +220,7 @@ def margins(
     ``coef`` columns already include the idf (folded in at training), so only the per-comment
     normalisation is left to compute here. The other heads use the binary rows.
     """
-    a = analyse(texts, langs)
+    a = analyse(texts, langs, char_ngrams)
     word_scale, char_scale = a.word_scale[:, None], a.char_scale[:, None]
     if idf is not None and tfidf_heads is not None and tfidf_heads.any():
         idf_word, idf_char = _idf_scales(a, idf)

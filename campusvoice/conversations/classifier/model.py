@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import LABELS
-from .features import N_FEATURES, margins
+from .features import CHAR_NGRAMS, N_FEATURES, margins
 from .lang import detect_languages
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
@@ -55,6 +55,8 @@ class TriageClassifier:
     # From 1.2.0: (n_columns, n_labels) weights that blend the columns of ``coef`` into label margins;
     # None: one column per label (``coef`` is (n_features, n_labels)).
     mix: np.ndarray | None = None
+    # From 1.3.0 an artefact may name its character n-gram range (2-5); older ones use 3-5.
+    char_ngrams: tuple[int, ...] = CHAR_NGRAMS
 
     def scores(self, texts: list[str], langs: list[str] | None = None) -> tuple[list[str], np.ndarray]:
         """Detected languages and a (len(texts), n_labels) array of probabilities."""
@@ -63,10 +65,18 @@ class TriageClassifier:
         if not texts:
             return langs, np.zeros((0, len(self.labels)), dtype=np.float32)
         if self.mix is None:
-            values = margins(texts, langs, self.coef, self.intercept, self.idf, self.tfidf_heads)
+            values = margins(
+                texts, langs, self.coef, self.intercept, self.idf, self.tfidf_heads, self.char_ngrams
+            )
         else:
             columns = margins(
-                texts, langs, self.coef, np.zeros(self.coef.shape[1]), self.idf, self.tfidf_heads
+                texts,
+                langs,
+                self.coef,
+                np.zeros(self.coef.shape[1]),
+                self.idf,
+                self.tfidf_heads,
+                self.char_ngrams,
             )
             values = columns @ self.mix + self.intercept
         return langs, (1.0 / (1.0 + np.exp(-values))).astype(np.float32)
@@ -104,6 +114,8 @@ def artefact_dump(model: TriageClassifier) -> tuple[bytes, dict]:
         arrays["tfidf_heads"] = model.tfidf_heads.astype(bool)
     if model.mix is not None:
         arrays["mix"] = model.mix.astype(np.float32)
+    if tuple(model.char_ngrams) != CHAR_NGRAMS:
+        arrays["char_ngrams"] = np.asarray(model.char_ngrams, dtype=np.int64)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     meta = {
@@ -124,6 +136,9 @@ def artefact_load(data: bytes | Path, meta: dict, *, version: str | None = None)
         idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
         tfidf_heads = arrays["tfidf_heads"].astype(bool) if "tfidf_heads" in arrays.files else None
         mix = arrays["mix"].astype(np.float32) if "mix" in arrays.files else None
+        char_ngrams = (
+            tuple(int(n) for n in arrays["char_ngrams"]) if "char_ngrams" in arrays.files else CHAR_NGRAMS
+        )
     columns = mix.shape[0] if mix is not None else len(meta["labels"])
     if coef.shape != (N_FEATURES, columns):
         raise ModelNotFound(
@@ -140,6 +155,7 @@ def artefact_load(data: bytes | Path, meta: dict, *, version: str | None = None)
         idf=idf,
         tfidf_heads=tfidf_heads,
         mix=mix,
+        char_ngrams=char_ngrams,
     )
 
 

@@ -34,6 +34,9 @@ DISCLOSURE_MIN_PRECISION = 0.8
 # spam, supportive and hostile they did worse than TF-IDF in 1.1.0's and 1.2.0's comparisons.
 BINARY_SHARE = {"on_topic": 0.5, "question": 0.5, "disclosure": 0.5}
 MIN_DF = 2
+# Character n-grams of each word: 1.3.0 adds 2-grams to 1.2.0's 3-5 (as the baseline's char_wb 2-5), which
+# helped disclosure most (short Italian words, "mi", "me", "io"); see the model card.
+TRAIN_CHAR_NGRAMS = (2, 3, 4, 5)
 # First column of the one-hot language block (features.LANGS order).
 LANG_COLUMN = WORD_FEATURES + CHAR_FEATURES
 
@@ -180,6 +183,7 @@ def train(
     c_grid: tuple[float, ...] = C_GRID,
     examples: list[Example] | None = None,
     jobs: int = 1,
+    char_ngrams: tuple[int, ...] = TRAIN_CHAR_NGRAMS,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[TriageClassifier, dict]:
     """Fit every head on the 'fit' rows, pick thresholds on 'tune', report on 'validation'.
@@ -205,14 +209,14 @@ def train(
     # it. The heads train on idf-weighted, per-block normalised rows (X); the shipped weights are
     # multiplied by idf, so serving only computes each comment's normalisation (features.margins),
     # and X_served (X without the idf factor) times the shipped weights is what serving computes.
-    X_binary = featurise(data.texts, data.langs)
+    X_binary = featurise(data.texts, data.langs, char_ngrams=char_ngrams)
     df = np.bincount(X_binary[np.flatnonzero(fit)].indices, minlength=X_binary.shape[1])
     idf = (np.log((1.0 + fit.sum()) / (1.0 + df)) + 1.0).astype(np.float16).astype(np.float32)
     # As the baseline's min_df=2: a column seen in one fitting row only is dropped from the TF-IDF
     # rows (weight 0, and out of the normalisation); it memorises that row and nothing more.
     idf[df < MIN_DF] = 0.0
     idf[LANG_COLUMN:] = 1.0
-    X_tfidf = featurise(data.texts, data.langs, idf)
+    X_tfidf = featurise(data.texts, data.langs, idf, char_ngrams=char_ngrams)
     inverse = np.zeros_like(idf)
     inverse[idf > 0] = 1.0 / idf[idf > 0]
     # (matrix to fit on, matrix that serving multiplies with the shipped weights, weight factor)
@@ -282,6 +286,7 @@ def train(
         idf=idf,
         tfidf_heads=tfidf_columns,
         mix=mix,
+        char_ngrams=tuple(char_ngrams),
     )
     probs = _sigmoid(served_val)
     report = evaluate(
@@ -302,6 +307,7 @@ def train(
         "seed": seed,
         "heads": recipe,
         "own_weight": OWN_WEIGHT,
+        "char_ngrams": list(char_ngrams),
         "validation": report,
     }
     return model, report
