@@ -235,7 +235,9 @@ def _child(argv: list[str]) -> None:
     for _ in range(args.warmup):
         signer.sign()
     statements = []
-    with connection.execute_wrapper(lambda execute, sql, *rest: statements.append(sql) or execute(sql, *rest)):
+    with connection.execute_wrapper(
+        lambda execute, sql, *rest: statements.append(sql) or execute(sql, *rest)
+    ):
         signer.sign()
     if args.sql:
         print("\n".join(sql[:160] for sql in statements))

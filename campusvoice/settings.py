@@ -131,8 +131,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_TABLE = "campusvoice_cache"
 _cache_url = env.str("CAMPUSVOICE_CACHE_URL", default="")
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
-    # Django's own RedisCache: atomic INCR, so concurrent requests never lose a count.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+    # Django's own RedisCache (atomic INCR, so concurrent requests never lose a count), keeping one
+    # client per pool instead of building one per call (campusvoice/ops/redis_cache.py).
+    CACHES = {"default": {"BACKEND": "campusvoice.ops.redis_cache.ReusingRedisCache", "LOCATION": _cache_url}}
 elif _cache_url:
     CACHES = {"default": env.cache_url_config(_cache_url)}
 elif TESTING:

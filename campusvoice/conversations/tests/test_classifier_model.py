@@ -98,6 +98,14 @@ def test_an_unknown_version_is_a_clear_error():
         load_classifier("99.0.0")
 
 
+@pytest.mark.parametrize("version", ["1.0.0", "1.1.0", "1.2.0"])
+def test_earlier_versions_still_load_with_their_own_character_n_grams(version):
+    model = load_classifier(version)
+
+    assert model.char_ngrams == (3, 4, 5)  # the artefact names no range: 1.0.0-1.2.0's
+    assert model.classify(["It happened to me in my first year and nobody believed me"])[0].scores
+
+
 def _triage(**flags: bool) -> Triage:
     return Triage(lang="en", scores={}, flags=flags, model_version="test")
 

@@ -67,6 +67,7 @@ def test_a_saved_model_loads_back_with_the_same_scores(trained, tmp_path):
 
     assert loaded.version == "3.2.1"
     assert loaded.thresholds == model.thresholds
+    assert loaded.char_ngrams == model.char_ngrams == (2, 3, 4, 5)
     assert np.allclose(_scores(loaded), _scores(model), atol=1e-6)
 
 
@@ -119,3 +120,22 @@ def test_the_serving_path_matches_the_training_matrix_with_tf_idf_features():
     served = margins(texts, langs, folded, intercept, idf, tfidf_heads)
     assert np.allclose(served[:, tfidf_heads], expected[:, tfidf_heads], atol=1e-3)
     assert np.allclose(served[:, ~tfidf_heads], binary[:, ~tfidf_heads], atol=1e-4)
+
+
+def test_the_serving_path_matches_the_training_matrix_with_character_bigrams():
+    from campusvoice.conversations.classifier.features import N_FEATURES, featurise, margins
+
+    texts = [*PROBES, "", "io", "mi è successo", "Dove? Dove?? @user https://x.example/abc"]
+    langs = ["en", "it", "other", "en", "it", "it", "it", "it"]
+    rng = np.random.default_rng(2)
+    coef = rng.normal(size=(N_FEATURES, len(LABELS))).astype(np.float32)
+    intercept = rng.normal(size=len(LABELS)).astype(np.float32)
+    wider = (2, 3, 4, 5)
+
+    expected = featurise(texts, langs, char_ngrams=wider) @ coef + intercept
+
+    assert np.allclose(margins(texts, langs, coef, intercept, char_ngrams=wider), expected, atol=1e-4)
+    # Each range keeps its own token cache: the 3-5 features are unchanged after a 2-5 call.
+    narrow = featurise(texts, langs) @ coef + intercept
+    assert not np.allclose(narrow, expected, atol=1e-3)
+    assert np.allclose(margins(texts, langs, coef, intercept), narrow, atol=1e-4)

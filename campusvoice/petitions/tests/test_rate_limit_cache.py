@@ -71,7 +71,7 @@ def test_two_processes_share_a_counter_in_the_database_cache(settings):
 @pytest.mark.redis
 def test_two_processes_share_a_counter_in_redis(settings):
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "campusvoice.ops.redis_cache.ReusingRedisCache", "LOCATION": REDIS_URL}
     }
     key = f"sign:{secrets.token_hex(8)}"  # a fresh key, so nothing else in the database is touched
     _shares_one_counter(key)
@@ -100,4 +100,4 @@ def _caches_for(**environ) -> str:
 
 def test_settings_use_the_database_cache_by_default_and_redis_when_configured():
     assert _caches_for() == "django.core.cache.backends.db.DatabaseCache"
-    assert _caches_for(CAMPUSVOICE_CACHE_URL=REDIS_URL) == "django.core.cache.backends.redis.RedisCache"
+    assert _caches_for(CAMPUSVOICE_CACHE_URL=REDIS_URL) == "campusvoice.ops.redis_cache.ReusingRedisCache"
