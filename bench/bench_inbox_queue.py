@@ -67,6 +67,9 @@ def _load(n: int) -> dict:
         "priority": "floor(random() * 100)::int",
         "status": "CASE WHEN r < 0.85 THEN 'done' WHEN r < 0.95 THEN 'new' ELSE 'open' END",
         "assignee_id": f"CASE WHEN r >= 0.85 AND r2 < 0.3 THEN {moderator.pk} WHEN r < 0.85 THEN {other.pk} END",
+        # Done comments were answered within two days, so the metrics page has medians to find.
+        "first_reply_at": "CASE WHEN r < 0.85 THEN now() - interval '200 days' + g * interval '15 seconds'"
+        " + r2 * interval '2 days' END",
     }
     columns = [f.column for f in Comment._meta.concrete_fields if f.column != "id"]
     values = [varied.get(column, f't."{column}"') for column in columns]

@@ -228,7 +228,6 @@ def _child(argv: list[str]) -> None:
     call_command("collectstatic", verbosity=0, interactive=False)
     _seed()
     from django.core.handlers.wsgi import WSGIHandler
-
     from django.db import connection
 
     signer = Signer(WSGIHandler())

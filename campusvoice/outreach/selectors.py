@@ -83,16 +83,11 @@ def student_themes(*, campaign: Campaign, university: University) -> list[str]:
         from campusvoice.campaigns.services.themes import answers_for, themes_cluster
     except ImportError:
         return []
-    # threadpoolctl comes with scikit-learn.
-    from threadpoolctl import threadpool_limits
 
     texts = answers_for(campaign=campaign, university_id=university.pk)
     if not texts:
         return []
-    # One thread: a campus has tens of answers, and OpenMP's thread pool made each clustering ten
-    # times slower on a busy server (0.46 s against 0.04 s), twenty times per batch of letters.
-    with threadpool_limits(limits=1):
-        return [theme.label for theme in themes_cluster(texts=texts)]
+    return [theme.label for theme in themes_cluster(texts=texts)]
 
 
 def confirmed_signatures(*, campaign: Campaign, university: University) -> int:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer, TfidfVectorizer
 from stop_words import get_stop_words
+from threadpoolctl import threadpool_limits
 
 from campusvoice.campaigns.models import Campaign
 from campusvoice.campaigns.services.export import cell_safe
@@ -111,7 +112,10 @@ def themes_cluster(*, texts: list[str], k: int = DEFAULT_THEMES, seed: int = SEE
         return [Theme(label=_("(no common words)"), terms=[], count=len(texts))]
     terms = vectorizer.get_feature_names_out()
     k = max(1, min(k, len(texts), matrix.shape[1]))
-    labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit(matrix).labels_
+    # One thread: a campus has tens of answers, and OpenMP's thread pool made each clustering ten
+    # times slower on a busy server (0.46 s against 0.04 s); letters and reports call this per campus.
+    with threadpool_limits(limits=1):
+        labels = KMeans(n_clusters=k, random_state=seed, n_init=10).fit(matrix).labels_
     counts = CountVectorizer(vocabulary=vectorizer.vocabulary_, token_pattern=WORDS).transform(texts)
     themes = []
     for cluster, weights in distinctive_terms(counts=counts, labels=labels, k=k).items():
