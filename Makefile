@@ -44,6 +44,9 @@ var/secret_key:
 # The demo runs in debug mode (plain HTTP on 127.0.0.1, the demo commands allowed) with the key
 # in var/secret_key; production mode is the default everywhere else.
 demo: export CAMPUSVOICE_DEBUG := true
+# Mail is queued and listed at /petitions/mail/ but goes nowhere (the console would print every
+# letter's PDF); set CAMPUSVOICE_EMAIL_URL to try a real server.
+demo: export CAMPUSVOICE_EMAIL_URL ?= dummymail://
 demo: venv var/secret_key
 	$(BIN)/campusvoice migrate --no-input
 	$(BIN)/campusvoice demo load

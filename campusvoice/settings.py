@@ -362,6 +362,9 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # At DEBUG urllib3 logs full URLs, and Graph API URLs carry the access token.
         "urllib3": {"level": "WARNING"},
+        # The scheduler narrates each run (and its lock renewal every 5 s) at INFO; the tasks it
+        # enqueues log their own start and end.
+        "apscheduler": {"level": "WARNING"},
     },
 }
 # Error reports (the debug page, and e-mail if ever configured) hide every form and query value.

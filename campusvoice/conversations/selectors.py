@@ -10,7 +10,10 @@ migration 0002 (`comment_todo_*`).
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.contrib.postgres.fields import ArrayField
+from django.db import connections
 from django.db.models import (
+    Aggregate,
     BooleanField,
     Case,
     Count,
@@ -370,16 +373,39 @@ def _metric_base() -> QuerySet[Comment]:
     return Comment.objects.filter(is_from_page=False, deleted_at__isnull=True)
 
 
-def _medians(comments: QuerySet[Comment], group: str) -> dict:
-    """Median reply delay per group, found in the database with window functions.
+class _MiddleDelays(Aggregate):
+    """PostgreSQL: each group's two middle values in order (the middle one twice if odd).
 
-    Each group's delays are numbered in order; the database returns only the middle one or two
-    rows per group (so SQLite, which has no percentile function, works too), and their mean is
-    the median.
+    PERCENTILE_DISC(f) returns the row at ceil(f × n): 0.5 gives the lower middle, a hair above
+    0.5 the upper one (exact while n < 10⁹). Their mean is the same median, to the microsecond,
+    as the window path computes, in one grouped pass instead of numbering every row.
     """
+
+    function = "PERCENTILE_DISC"
+    template = "%(function)s(ARRAY[0.5, 0.500000001]::float8[]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = ArrayField(DurationField())
+
+
+def _medians(comments: QuerySet[Comment], group: str) -> dict:
+    """Median reply delay per group, found in the database.
+
+    PostgreSQL picks each group's middle values with an ordered-set aggregate. SQLite has none,
+    so there each group's delays are numbered in order with window functions and only the middle
+    one or two rows per group come back. Either way the median is the mean of those values.
+    """
+    replied = comments.filter(first_reply_at__isnull=False, **{f"{group}__isnull": False})
+    pick = _middles_ordered_set if connections[comments.db].vendor == "postgresql" else _middles_ranked
+    return {key: sum(delays, timedelta()) / len(delays) for key, delays in pick(replied, group)}
+
+
+def _middles_ordered_set(replied: QuerySet[Comment], group: str) -> list[tuple]:
+    rows = replied.values(group).annotate(middle=_MiddleDelays(_REPLY_DELAY)).order_by()
+    return [(row[group], row["middle"]) for row in rows]
+
+
+def _middles_ranked(replied: QuerySet[Comment], group: str) -> list[tuple]:
     ranked = (
-        comments.filter(first_reply_at__isnull=False, **{f"{group}__isnull": False})
-        .annotate(
+        replied.annotate(
             group_key=F(group),
             delay=_REPLY_DELAY,
             position=Window(
@@ -396,23 +422,41 @@ def _medians(comments: QuerySet[Comment], group: str) -> dict:
     middle: dict = {}
     for key, delay in ranked:
         middle.setdefault(key, []).append(delay)
-    return {key: sum(delays, timedelta()) / len(delays) for key, delays in middle.items()}
+    return list(middle.items())
 
 
-def _counts(comments: QuerySet[Comment], group: str) -> QuerySet:
-    return (
-        comments.filter(**{f"{group}__isnull": False})
-        .values(group)
-        # Grouped by post, assignee or campus, a comment is in each group at most once, so only
-        # the post count needs DISTINCT (which costs a sort per group).
+_COUNTS = ("comments", "on_topic", "backlog", "posts")
+
+
+def _counts(comments: QuerySet[Comment]) -> tuple[list[dict], list[dict]]:
+    """Per-post and per-moderator counts, added up from one grouped scan by (post, assignee).
+
+    Each comment is in exactly one (post, assignee) group, so the sums are exact; a moderator's
+    post count is the number of their groups, since each of their groups is a different post.
+    """
+    groups = (
+        comments.values("post", "assignee")
         .annotate(
             comments=Count("id"),
             on_topic=Count("id", filter=Q(on_topic=True)),
             backlog=Count("id", filter=Q(status__in=TODO)),
-            posts=Count("post", distinct=True),
         )
-        .order_by(group)
+        .order_by()
     )
+    by_post: dict[int, dict] = {}
+    by_assignee: dict[int, dict] = {}
+    for row in groups:
+        targets = [(by_post, "post", row["post"])]
+        if row["assignee"] is not None:
+            targets.append((by_assignee, "assignee", row["assignee"]))
+        for totals, group, key in targets:
+            total = totals.setdefault(key, dict.fromkeys(_COUNTS, 0) | {group: key})
+            for name in ("comments", "on_topic", "backlog"):
+                total[name] += row[name]
+        by_post[row["post"]]["posts"] = 1
+        if row["assignee"] is not None:
+            by_assignee[row["assignee"]]["posts"] += 1
+    return list(by_post.values()), list(by_assignee.values())
 
 
 def _campus_counts(post_counts: list[dict]) -> list[dict]:
@@ -430,18 +474,17 @@ def _campus_counts(post_counts: list[dict]) -> list[dict]:
     for row in post_counts:
         for campus_id in campuses_of.get(row["post"], []):
             total = totals.setdefault(
-                campus_id,
-                {"post__universities": campus_id, "comments": 0, "on_topic": 0, "backlog": 0, "posts": 0},
+                campus_id, dict.fromkeys(_COUNTS, 0) | {"post__universities": campus_id}
             )
-            for name in ("comments", "on_topic", "backlog", "posts"):
+            for name in _COUNTS:
                 total[name] += row[name]
     return list(totals.values())
 
 
-def _rows(comments: QuerySet[Comment], group: str, names: dict, counts=None) -> list[dict]:
+def _rows(comments: QuerySet[Comment], group: str, names: dict, counts: list[dict]) -> list[dict]:
     medians = _medians(comments, group)
     rows = []
-    for row in counts if counts is not None else _counts(comments, group):
+    for row in counts:
         key = row[group]
         rows.append(
             {
@@ -461,15 +504,29 @@ def _rows(comments: QuerySet[Comment], group: str, names: dict, counts=None) -> 
 def inbox_metrics(*, since: date | None = None, until: date | None = None) -> dict:
     """Per post, per campus and per moderator: volume, on-topic share, backlog, median reply time.
 
-    Figures only, never comment text, so any member with `inbox.view` may read them.
+    Figures only, never comment text, so any member with `inbox.view` may read them. One grouped
+    scan gives every count; the medians, which cannot be added up, take one pass per table.
     """
     comments = _metric_base()
     if since:
         comments = comments.filter(created_time__gte=_day_start(since))
     if until:
         comments = comments.filter(created_time__lt=_day_start(until + timedelta(days=1)))
+    post_counts, people_counts = _counts(comments)
+    # Names for the keys found, not a second scan of the comments to find them.
     posts = {
-        p.pk: p for p in Post.objects.filter(pk__in=comments.values("post_id")).select_related("campaign")
+        p.pk: p
+        for p in Post.objects.filter(pk__in=[row["post"] for row in post_counts]).select_related("campaign")
+    }
+    campuses = dict(University.objects.filter(posts__isnull=False).values_list("pk", "name").distinct())
+    people = {u.pk: str(u) for u in User.objects.filter(pk__in=[row["assignee"] for row in people_counts])}
+    return {
+        "posts": [
+            row | {"post": posts.get(row["key"])}
+            for row in _rows(comments, "post", {pk: str(p) for pk, p in posts.items()}, post_counts)
+        ],
+        "campuses": _rows(comments, "post__universities", campuses, _campus_counts(post_counts)),
+        "moderators": _rows(comments, "assignee", people, people_counts),
     }
     campuses = dict(University.objects.filter(posts__isnull=False).values_list("pk", "name").distinct())
     people = {u.pk: str(u) for u in User.objects.filter(pk__in=comments.values("assignee_id"))}

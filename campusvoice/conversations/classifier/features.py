@@ -18,7 +18,7 @@ per comment is its normalisation (one more sparse product per batch vocabulary).
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 
 import numpy as np
@@ -29,7 +29,9 @@ WORD_FEATURES = 2**19
 CHAR_FEATURES = 2**20
 LANGS = ("en", "it", "other")
 N_FEATURES = WORD_FEATURES + CHAR_FEATURES + len(LANGS)
-CHAR_NGRAMS = (3, 4, 5)  # 1.0.0-1.2.0; an artefact may name another range (1.3.0: 2-5)
+CHAR_NGRAMS = (3, 4, 5)
+# From 1.3.0 some heads (disclosure) use 2-5-grams, as the baseline's char_wb; the model says which.
+WIDE_CHAR_NGRAMS = (2, 3, 4, 5)
 CACHE_LIMIT = 500_000  # distinct tokens kept; the cache is emptied when it grows past this
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|ly|io|net|org|it)/\S*|<URL>", re.IGNORECASE)
@@ -76,6 +78,7 @@ class Analysed:
     word_scale: np.ndarray  # 1/sqrt(unigrams + bigrams) per comment (0 when empty)
     char_scale: np.ndarray  # 1/sqrt(character n-grams) per comment
     lang_cols: np.ndarray
+    vocab: list[str]  # the distinct tokens, for ``widen``
 
 
 def _inverse_sqrt(counts: np.ndarray) -> np.ndarray:
@@ -85,9 +88,6 @@ def _inverse_sqrt(counts: np.ndarray) -> np.ndarray:
 
 
 def analyse(texts: list[str], langs: list[str], char_ngrams: tuple[int, ...] = CHAR_NGRAMS) -> Analysed:
-    cache = _caches.setdefault(tuple(char_ngrams), {})
-    if len(cache) > CACHE_LIMIT:
-        cache.clear()
     n = len(texts)
     tokens: list[str] = []
     lengths_list: list[int] = []
@@ -99,21 +99,9 @@ def analyse(texts: list[str], langs: list[str], char_ngrams: tuple[int, ...] = C
     vocab = list(dict.fromkeys(tokens))
     position = dict(zip(vocab, range(len(vocab)), strict=True))
     ids = np.fromiter(map(position.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-    entries = []
-    for token in vocab:
-        entry = cache.get(token)
-        if entry is None:
-            entry = cache[token] = _token_hashes(token, char_ngrams)
-        entries.append(entry)
+    entries = _entries(vocab, char_ngrams)
     word_hash = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
-    char_len = np.fromiter((len(e[1]) for e in entries), dtype=np.int64, count=len(entries))
-    char_cols = np.fromiter(
-        chain.from_iterable(e[1] for e in entries), dtype=np.int32, count=int(char_len.sum())
-    )
-    grams = sp.csr_matrix(
-        (np.ones(len(char_cols), dtype=np.float32), char_cols, np.r_[0, np.cumsum(char_len)]),
-        shape=(len(vocab), CHAR_FEATURES),
-    )
+    grams, char_len = _grams(entries)
     lengths = np.asarray(lengths_list, dtype=np.int64)
     doc = np.repeat(np.arange(n, dtype=np.int64), lengths)
     hashes = word_hash[ids]
@@ -132,7 +120,42 @@ def analyse(texts: list[str], langs: list[str], char_ngrams: tuple[int, ...] = C
         word_scale=_inverse_sqrt(lengths + bigram_lengths),
         char_scale=_inverse_sqrt(chars_per_doc),
         lang_cols=np.array([LANGS.index(lang) for lang in langs], dtype=np.int64),
+        vocab=vocab,
     )
+
+
+def _entries(vocab: list[str], char_ngrams: tuple[int, ...]) -> list[tuple[int, tuple[int, ...]]]:
+    cache = _caches.setdefault(tuple(char_ngrams), {})
+    if len(cache) > CACHE_LIMIT:
+        cache.clear()
+    entries = []
+    for token in vocab:
+        entry = cache.get(token)
+        if entry is None:
+            entry = cache[token] = _token_hashes(token, char_ngrams)
+        entries.append(entry)
+    return entries
+
+
+def _grams(entries: list[tuple[int, tuple[int, ...]]]) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Vocabulary x CHAR_FEATURES, 1 per character n-gram of each item, and the n-grams per item."""
+    char_len = np.fromiter((len(e[1]) for e in entries), dtype=np.int64, count=len(entries))
+    char_cols = np.fromiter(
+        chain.from_iterable(e[1] for e in entries), dtype=np.int32, count=int(char_len.sum())
+    )
+    grams = sp.csr_matrix(
+        (np.ones(len(char_cols), dtype=np.float32), char_cols, np.r_[0, np.cumsum(char_len)]),
+        shape=(len(entries), CHAR_FEATURES),
+    )
+    return grams, char_len
+
+
+def widen(a: Analysed, char_ngrams: tuple[int, ...]) -> Analysed:
+    """The same batch with another character n-gram range (the tokens and word block are reused)."""
+    grams, char_len = _grams(_entries(a.vocab, char_ngrams))
+    doc = np.repeat(np.arange(a.n, dtype=np.int64), a.lengths)
+    chars_per_doc = np.bincount(doc, weights=char_len[a.ids], minlength=a.n) if len(a.ids) else np.zeros(a.n)
+    return replace(a, grams=grams, char_scale=_inverse_sqrt(chars_per_doc))
 
 
 def _idf_scales(a: Analysed, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -213,14 +236,16 @@ def margins(
     idf: np.ndarray | None = None,
     tfidf_heads: np.ndarray | None = None,
     char_ngrams: tuple[int, ...] = CHAR_NGRAMS,
+    analysed: Analysed | None = None,
 ) -> np.ndarray:
     """featurise(texts, langs, idf) @ coef + intercept, computed per vocabulary item, not per n-gram.
 
     ``tfidf_heads`` (one bool per label column) says which heads use the TF-IDF rows; their
     ``coef`` columns already include the idf (folded in at training), so only the per-comment
-    normalisation is left to compute here. The other heads use the binary rows.
+    normalisation is left to compute here. The other heads use the binary rows. ``analysed`` reuses
+    a batch already analysed (with ``char_ngrams``), so two ranges tokenise the batch once.
     """
-    a = analyse(texts, langs, char_ngrams)
+    a = analysed if analysed is not None else analyse(texts, langs, char_ngrams)
     word_scale, char_scale = a.word_scale[:, None], a.char_scale[:, None]
     if idf is not None and tfidf_heads is not None and tfidf_heads.any():
         idf_word, idf_char = _idf_scales(a, idf)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import LABELS
-from .features import CHAR_NGRAMS, N_FEATURES, margins
+from .features import N_FEATURES, WIDE_CHAR_NGRAMS, analyse, margins, widen
 from .lang import detect_languages
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
@@ -55,8 +55,12 @@ class TriageClassifier:
     # From 1.2.0: (n_columns, n_labels) weights that blend the columns of ``coef`` into label margins;
     # None: one column per label (``coef`` is (n_features, n_labels)).
     mix: np.ndarray | None = None
-    # From 1.3.0 an artefact may name its character n-gram range (2-5); older ones use 3-5.
-    char_ngrams: tuple[int, ...] = CHAR_NGRAMS
+    # From 1.3.0: which weight columns use character 2-5-grams (features.WIDE_CHAR_NGRAMS) instead of
+    # 3-5, and those columns' idf (a 2-gram shares its hashed column with some 3-5-grams, so its
+    # document frequency differs). None: every column uses 3-5-grams, as in 1.0.0-1.2.0.
+    wide_columns: np.ndarray | None = None
+    idf_wide: np.ndarray | None = None
+    _split: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def scores(self, texts: list[str], langs: list[str] | None = None) -> tuple[list[str], np.ndarray]:
         """Detected languages and a (len(texts), n_labels) array of probabilities."""
@@ -65,21 +69,46 @@ class TriageClassifier:
         if not texts:
             return langs, np.zeros((0, len(self.labels)), dtype=np.float32)
         if self.mix is None:
-            values = margins(
-                texts, langs, self.coef, self.intercept, self.idf, self.tfidf_heads, self.char_ngrams
-            )
-        else:
+            values = margins(texts, langs, self.coef, self.intercept, self.idf, self.tfidf_heads)
+        elif self.wide_columns is None or not self.wide_columns.any():
             columns = margins(
-                texts,
-                langs,
-                self.coef,
-                np.zeros(self.coef.shape[1]),
-                self.idf,
-                self.tfidf_heads,
-                self.char_ngrams,
+                texts, langs, self.coef, np.zeros(self.coef.shape[1]), self.idf, self.tfidf_heads
             )
             values = columns @ self.mix + self.intercept
+        else:
+            values = self._wide_columns_margins(texts, langs) @ self.mix + self.intercept
         return langs, (1.0 / (1.0 + np.exp(-values))).astype(np.float32)
+
+    def _wide_columns_margins(self, texts: list[str], langs: list[str]) -> np.ndarray:
+        """Each weight column's margin, the wide columns from the 2-5-gram features of the same tokens."""
+        wide = self.wide_columns
+        if self._split is None:
+            # Contiguous copies once per model: slicing the weights per batch would copy them each time.
+            tfidf = self.tfidf_heads if self.tfidf_heads is not None else np.zeros(len(wide), dtype=bool)
+            self._split = (
+                np.ascontiguousarray(self.coef[:, ~wide]),
+                tfidf[~wide],
+                np.ascontiguousarray(self.coef[:, wide]),
+                tfidf[wide],
+            )
+        narrow_coef, narrow_tfidf, wide_coef, wide_tfidf = self._split
+        a = analyse(texts, langs)
+        out = np.zeros((a.n, len(wide)), dtype=np.float64)
+        if narrow_coef.shape[1]:
+            out[:, ~wide] = margins(
+                texts, langs, narrow_coef, np.zeros(narrow_coef.shape[1]), self.idf, narrow_tfidf, analysed=a
+            )
+        out[:, wide] = margins(
+            texts,
+            langs,
+            wide_coef,
+            np.zeros(wide_coef.shape[1]),
+            self.idf_wide,
+            wide_tfidf,
+            WIDE_CHAR_NGRAMS,
+            analysed=widen(a, WIDE_CHAR_NGRAMS),
+        )
+        return out
 
     def classify(self, texts: list[str]) -> list[Triage]:
         langs, probs = self.scores(texts)
@@ -114,8 +143,9 @@ def artefact_dump(model: TriageClassifier) -> tuple[bytes, dict]:
         arrays["tfidf_heads"] = model.tfidf_heads.astype(bool)
     if model.mix is not None:
         arrays["mix"] = model.mix.astype(np.float32)
-    if tuple(model.char_ngrams) != CHAR_NGRAMS:
-        arrays["char_ngrams"] = np.asarray(model.char_ngrams, dtype=np.int64)
+    if model.wide_columns is not None and model.idf_wide is not None:
+        arrays["wide_columns"] = model.wide_columns.astype(bool)
+        arrays["idf_wide"] = model.idf_wide.astype(np.float16)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     meta = {
@@ -136,9 +166,8 @@ def artefact_load(data: bytes | Path, meta: dict, *, version: str | None = None)
         idf = arrays["idf"].astype(np.float32) if "idf" in arrays.files else None
         tfidf_heads = arrays["tfidf_heads"].astype(bool) if "tfidf_heads" in arrays.files else None
         mix = arrays["mix"].astype(np.float32) if "mix" in arrays.files else None
-        char_ngrams = (
-            tuple(int(n) for n in arrays["char_ngrams"]) if "char_ngrams" in arrays.files else CHAR_NGRAMS
-        )
+        wide_columns = arrays["wide_columns"].astype(bool) if "wide_columns" in arrays.files else None
+        idf_wide = arrays["idf_wide"].astype(np.float32) if "idf_wide" in arrays.files else None
     columns = mix.shape[0] if mix is not None else len(meta["labels"])
     if coef.shape != (N_FEATURES, columns):
         raise ModelNotFound(
@@ -155,7 +184,8 @@ def artefact_load(data: bytes | Path, meta: dict, *, version: str | None = None)
         idf=idf,
         tfidf_heads=tfidf_heads,
         mix=mix,
-        char_ngrams=char_ngrams,
+        wide_columns=wide_columns,
+        idf_wide=idf_wide,
     )
 
 

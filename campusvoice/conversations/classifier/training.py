@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .datasets import LABELS, LOADERS, SHIPPED_DATASETS, Example, examples_load, split_of
-from .features import CHAR_FEATURES, WORD_FEATURES, featurise
+from .features import CHAR_FEATURES, CHAR_NGRAMS, WIDE_CHAR_NGRAMS, WORD_FEATURES, featurise
 from .lang import detect_languages
 from .model import TriageClassifier
 
@@ -34,9 +34,10 @@ DISCLOSURE_MIN_PRECISION = 0.8
 # spam, supportive and hostile they did worse than TF-IDF in 1.1.0's and 1.2.0's comparisons.
 BINARY_SHARE = {"on_topic": 0.5, "question": 0.5, "disclosure": 0.5}
 MIN_DF = 2
-# Character n-grams of each word: 1.3.0 adds 2-grams to 1.2.0's 3-5 (as the baseline's char_wb 2-5), which
-# helped disclosure most (short Italian words, "mi", "me", "io"); see the model card.
-TRAIN_CHAR_NGRAMS = (2, 3, 4, 5)
+# Heads whose character block also has 2-grams (features.WIDE_CHAR_NGRAMS, as the baseline's char_wb
+# 2-5): from 1.3.0, disclosure, which gained on every slice; the other heads lost a little with
+# them in the same comparison (model card, "Tried for 1.3.0"), so they keep 3-5.
+WIDE_LABELS = ("disclosure",)
 # First column of the one-hot language block (features.LANGS order).
 LANG_COLUMN = WORD_FEATURES + CHAR_FEATURES
 
@@ -183,7 +184,7 @@ def train(
     c_grid: tuple[float, ...] = C_GRID,
     examples: list[Example] | None = None,
     jobs: int = 1,
-    char_ngrams: tuple[int, ...] = TRAIN_CHAR_NGRAMS,
+    wide_labels: tuple[str, ...] = WIDE_LABELS,
     log: Callable[[str], None] = lambda _msg: None,
 ) -> tuple[TriageClassifier, dict]:
     """Fit every head on the 'fit' rows, pick thresholds on 'tune', report on 'validation'.
@@ -205,27 +206,12 @@ def train(
     data = prepare(examples)
     log(f"{len(examples)} examples, languages detected in {time.perf_counter() - started:.1f}s")
     fit, tune, val = (data.split == name for name in ("fit", "tune", "validation"))
-    # Inverse document frequency from the fitting rows, as in TF-IDF, rounded as the artefact stores
-    # it. The heads train on idf-weighted, per-block normalised rows (X); the shipped weights are
-    # multiplied by idf, so serving only computes each comment's normalisation (features.margins),
-    # and X_served (X without the idf factor) times the shipped weights is what serving computes.
-    X_binary = featurise(data.texts, data.langs, char_ngrams=char_ngrams)
-    df = np.bincount(X_binary[np.flatnonzero(fit)].indices, minlength=X_binary.shape[1])
-    idf = (np.log((1.0 + fit.sum()) / (1.0 + df)) + 1.0).astype(np.float16).astype(np.float32)
-    # As the baseline's min_df=2: a column seen in one fitting row only is dropped from the TF-IDF
-    # rows (weight 0, and out of the normalisation); it memorises that row and nothing more.
-    idf[df < MIN_DF] = 0.0
-    idf[LANG_COLUMN:] = 1.0
-    X_tfidf = featurise(data.texts, data.langs, idf, char_ngrams=char_ngrams)
-    inverse = np.zeros_like(idf)
-    inverse[idf > 0] = 1.0 / idf[idf > 0]
-    # (matrix to fit on, matrix that serving multiplies with the shipped weights, weight factor)
-    weightings = {
-        "binary": (X_binary, X_binary, None),
-        "tf-idf": (X_tfidf, X_tfidf @ sp.diags(inverse), idf),
-    }
+    # Binary and TF-IDF rows with character 3-5-grams, and (for WIDE_LABELS only) with 2-5-grams.
+    weightings, idf = _weightings(data, fit, CHAR_NGRAMS)
+    wide_labels = tuple(label for label in wide_labels if label in LABELS)
+    weightings_wide, idf_wide = _weightings(data, fit, WIDE_CHAR_NGRAMS) if wide_labels else ({}, None)
     n_labels = len(LABELS)
-    columns: list[tuple[np.ndarray, bool, int, float]] = []  # weights, TF-IDF rows?, label, share
+    columns: list[tuple[np.ndarray, bool, int, float, bool]] = []  # weights, TF-IDF?, label, share, wide?
     intercept = np.zeros(n_labels, dtype=np.float32)
     served_val = np.zeros((int(val.sum()), n_labels), dtype=np.float32)
     campus = np.array([e.source.startswith("own") for e in examples])
@@ -245,7 +231,8 @@ def train(
         margins_val = np.zeros(int(val.sum()))
         shares = {"binary": BINARY_SHARE.get(label, 0.0)}
         shares["tf-idf"] = 1.0 - shares["binary"]
-        for weighting, (fit_matrix, served, factor) in weightings.items():
+        wide = label in wide_labels
+        for weighting, (fit_matrix, served, factor) in (weightings_wide if wide else weightings).items():
             share = shares[weighting]
             if not share:
                 continue
@@ -258,7 +245,7 @@ def train(
             # The artefact stores float16 weights: tune on exactly what will be served.
             w = w.astype(np.float16).astype(np.float32)
             b = float(np.mean([b for _coef, b in fits]))
-            columns.append((w, weighting == "tf-idf", j, share))
+            columns.append((w, weighting == "tf-idf", j, share, wide))
             intercept[j] += np.float32(share * b)
             margins_tune += share * (served[rows_tune] @ w + b)
             margins_val += share * (served[val] @ w + b)
@@ -269,14 +256,16 @@ def train(
         served_val[:, j] = margins_val
         thresholds[label] = cut
         parts = [f"{share:g} x {name}" for name, share in shares.items() if share]
-        recipe[label] = f"{' + '.join(parts)} (each the mean over C={list(c_grid)})"
+        grams = "2-5" if wide else "3-5"
+        recipe[label] = f"{' + '.join(parts)} (each the mean over C={list(c_grid)}; character {grams}-grams)"
         log(f"{label}: threshold={cut:.3f} tune objective={objective:.3f}")
     if not columns:  # no head learnt anything: one zero column keeps the artefact's shape valid
-        columns.append((np.zeros(X_binary.shape[1], dtype=np.float32), False, 0, 0.0))
-    coef = np.column_stack([w for w, _tfidf, _j, _share in columns]).astype(np.float32)
-    tfidf_columns = np.array([tfidf for _w, tfidf, _j, _share in columns], dtype=bool)
+        columns.append((np.zeros(len(idf), dtype=np.float32), False, 0, 0.0, False))
+    coef = np.column_stack([c[0] for c in columns]).astype(np.float32)
+    tfidf_columns = np.array([c[1] for c in columns], dtype=bool)
+    wide_columns = np.array([c[4] for c in columns], dtype=bool)
     mix = np.zeros((len(columns), n_labels), dtype=np.float32)
-    for k, (_w, _tfidf, j, share) in enumerate(columns):
+    for k, (_w, _tfidf, j, share, _wide) in enumerate(columns):
         mix[k, j] = share
     model = TriageClassifier(
         version=version,
@@ -286,7 +275,8 @@ def train(
         idf=idf,
         tfidf_heads=tfidf_columns,
         mix=mix,
-        char_ngrams=tuple(char_ngrams),
+        wide_columns=wide_columns if wide_columns.any() else None,
+        idf_wide=idf_wide if wide_columns.any() else None,
     )
     probs = _sigmoid(served_val)
     report = evaluate(
@@ -307,10 +297,32 @@ def train(
         "seed": seed,
         "heads": recipe,
         "own_weight": OWN_WEIGHT,
-        "char_ngrams": list(char_ngrams),
+        "wide_char_ngrams": {"labels": list(wide_labels), "ngrams": list(WIDE_CHAR_NGRAMS)},
         "validation": report,
     }
     return model, report
+
+
+def _weightings(data: Prepared, fit: np.ndarray, char_ngrams: tuple[int, ...]) -> tuple[dict, np.ndarray]:
+    """The binary and TF-IDF training matrices for one character n-gram range, and its idf.
+
+    Inverse document frequency from the fitting rows, as in TF-IDF, rounded as the artefact stores
+    it. The heads train on idf-weighted, per-block normalised rows; the shipped weights are
+    multiplied by idf, so serving only computes each comment's normalisation (features.margins),
+    and the served matrix (the rows without the idf factor) times the shipped weights is what
+    serving computes. Values: (matrix to fit on, matrix serving multiplies, weight factor).
+    """
+    X_binary = featurise(data.texts, data.langs, char_ngrams=char_ngrams)
+    df = np.bincount(X_binary[np.flatnonzero(fit)].indices, minlength=X_binary.shape[1])
+    idf = (np.log((1.0 + fit.sum()) / (1.0 + df)) + 1.0).astype(np.float16).astype(np.float32)
+    # As the baseline's min_df=2: a column seen in one fitting row only is dropped from the TF-IDF
+    # rows (weight 0, and out of the normalisation); it memorises that row and nothing more.
+    idf[df < MIN_DF] = 0.0
+    idf[LANG_COLUMN:] = 1.0
+    X_tfidf = featurise(data.texts, data.langs, idf, char_ngrams=char_ngrams)
+    inverse = np.zeros_like(idf)
+    inverse[idf > 0] = 1.0 / idf[idf > 0]
+    return {"binary": (X_binary, X_binary, None), "tf-idf": (X_tfidf, X_tfidf @ sp.diags(inverse), idf)}, idf
 
 
 def validation_scores(model: TriageClassifier, *, datasets: Iterable[str]) -> dict:

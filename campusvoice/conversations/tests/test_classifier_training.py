@@ -67,7 +67,9 @@ def test_a_saved_model_loads_back_with_the_same_scores(trained, tmp_path):
 
     assert loaded.version == "3.2.1"
     assert loaded.thresholds == model.thresholds
-    assert loaded.char_ngrams == model.char_ngrams == (2, 3, 4, 5)
+    assert list(model.wide_columns) == [False] * 4 + [True, True] + [False] * 3  # disclosure's two heads
+    assert np.array_equal(loaded.wide_columns, model.wide_columns)
+    assert np.array_equal(loaded.idf_wide, model.idf_wide.astype(np.float16).astype(np.float32))
     assert np.allclose(_scores(loaded), _scores(model), atol=1e-6)
 
 
@@ -139,3 +141,13 @@ def test_the_serving_path_matches_the_training_matrix_with_character_bigrams():
     narrow = featurise(texts, langs) @ coef + intercept
     assert not np.allclose(narrow, expected, atol=1e-3)
     assert np.allclose(margins(texts, langs, coef, intercept), narrow, atol=1e-4)
+
+
+def test_the_served_model_scores_the_validation_rows_as_training_reported(tiny, trained):
+    from campusvoice.conversations.classifier.training import validation_report
+
+    model, report = trained
+
+    # Serving computes the 2-5-gram disclosure heads from the same tokens as the 3-5-gram ones.
+    assert model.wide_columns is not None and model.wide_columns.any()
+    assert validation_report(model, examples=tiny) == report

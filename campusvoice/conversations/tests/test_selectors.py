@@ -209,3 +209,45 @@ def test_metrics_can_be_limited_to_dates(moderator):
     CommentFactory(created_time=t0 - dt.timedelta(days=10))
     rows = selectors.inbox_metrics(since=t0.date())["posts"]
     assert sum(row["comments"] for row in rows) == 1
+
+
+def test_metric_medians_are_the_same_on_the_postgresql_and_sqlite_paths(moderator, admin_user):
+    """Odd and even groups, with delays whose mean falls on half a microsecond."""
+    from django.db import connection
+
+    t0 = timezone.make_aware(dt.datetime(2026, 3, 2, 9, 0))
+    odd_post, campus = campus_post()
+    even_post = PostFactory()
+    even_post.universities.add(campus)
+    seconds, micro = dt.timedelta(seconds=1), dt.timedelta(microseconds=1)
+    # Odd post: 3 replied comments (moderator), delays 5 s, 1 s, 3 s + 1 µs.
+    for delay in [5 * seconds, seconds, 3 * seconds + micro]:
+        CommentFactory(post=odd_post, created_time=t0, first_reply_at=t0 + delay, assignee=moderator)
+    # Even post: 4 replied comments (admin), delays 1 µs, 2 s, 4 s + 1 µs, 9 s; one not replied.
+    for delay in [micro, 2 * seconds, 4 * seconds + micro, 9 * seconds]:
+        CommentFactory(post=even_post, created_time=t0, first_reply_at=t0 + delay, assignee=admin_user)
+    CommentFactory(post=even_post, created_time=t0, first_reply_at=None, assignee=admin_user)
+
+    expected = {
+        "post": {
+            odd_post.pk: 3 * seconds + micro,
+            even_post.pk: (2 * seconds + 4 * seconds + micro) / 2,
+        },
+        # The campus has all 7 delays: the 4th in order is 3 s + 1 µs.
+        "post__universities": {campus.pk: 3 * seconds + micro},
+        "assignee": {
+            moderator.pk: 3 * seconds + micro,
+            admin_user.pk: (2 * seconds + 4 * seconds + micro) / 2,
+        },
+    }
+    comments = selectors._metric_base()
+    for group, medians in expected.items():
+        replied = comments.filter(first_reply_at__isnull=False)
+        ranked = {
+            key: sum(d, dt.timedelta()) / len(d) for key, d in selectors._middles_ranked(replied, group)
+        }
+        assert ranked == medians, group
+        assert selectors._medians(comments, group) == medians, group
+        if connection.vendor == "postgresql":
+            middles = selectors._middles_ordered_set(replied, group)
+            assert {key: sum(d, dt.timedelta()) / len(d) for key, d in middles} == medians, group

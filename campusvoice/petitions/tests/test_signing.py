@@ -441,3 +441,35 @@ def test_no_personal_data_reaches_the_logs(client, caplog, django_capture_on_com
         _sign(client, petition, name="Zebedee Secretname", email="zebedee@example.org")
 
     assert "zebedee" not in caplog.text.lower() and "secretname" not in caplog.text.lower()
+
+
+def test_the_reused_form_fields_follow_every_change_they_show(client):
+    """The unbound form's fields are rendered once and reused: they must still show the current
+    consent wording, campus list and language, and the visitor's campaign tags."""
+    petition = PetitionFactory(consent_text_en="Count my name.", consent_text_it="Contate il mio nome.")
+    PetitionVersionFactory(petition=petition, university__name="Alpha University")
+
+    first = client.get(_page(petition)).content.decode()
+    assert "Count my name." in first and "Alpha University" in first
+    assert client.get(_page(petition)).content.decode().count('name="email"') == 1
+
+    petition.consent_text_en = "Count my name and deliver it."
+    petition.save()
+    PetitionVersionFactory(petition=petition, university__name="Beta College")
+    page = client.get(_page(petition)).content.decode()
+    assert "Count my name and deliver it." in page and "Beta College" in page
+
+    assert "Contate il mio nome." in client.get(_page(petition, lang="it")).content.decode()
+    tagged = client.get(_page(petition) + "?utm_source=flyer").content.decode()
+    assert 'name="utm_source" value="flyer"' in tagged
+
+
+def test_a_refused_submission_shows_the_visitors_values_and_errors_not_the_reused_fields(client):
+    petition = PetitionFactory()
+    client.get(_page(petition))  # the unbound fields are now rendered and kept
+
+    response = _sign(client, petition, email="not-an-address")
+
+    page = response.content.decode()
+    assert response.status_code == 200 and Signature.objects.count() == 0
+    assert 'value="not-an-address"' in page and 'aria-invalid="true"' in page
