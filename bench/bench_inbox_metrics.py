@@ -41,7 +41,7 @@ def _child(n: int, reuse: bool) -> int:
         t0 = time.perf_counter()
         _load(n)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")  # as autovacuum would: index-only scans need it
         print(f"loaded {n:,} comments in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
     today = timezone.localdate()
@@ -64,6 +64,12 @@ def _child(n: int, reuse: bool) -> int:
         if flag:
             failed.append(name)
         print(f"{name:<16} {statistics.median(times):>8.0f} {max(times):>8.0f}{flag}")
+    # What a moderator who opens the page again within a few minutes waits for.
+    cache.clear()
+    selectors.inbox_metrics_as_of()
+    t = time.perf_counter()
+    selectors.inbox_metrics_as_of()
+    print(f"{'all time, kept':<16} {(time.perf_counter() - t) * 1000:>8.0f}")
     return 1 if failed else 0
 
 

@@ -10,8 +10,9 @@ the Python process around N requests sent straight into Django's WSGI handler, w
 production settings and middleware stack (DEBUG off, behind the proxy, PostgreSQL, the cache in
 Redis), the same requests `bench_signatures` sends: GET /p/en/<slug>/ then POST the form with the
 CSRF token, a solved puzzle and a fresh address from a fresh IP. Only the view's work and
-Django's is timed; the puzzle is solved outside the timed part. The database and Redis servers'
-own CPU is not included (they are separate processes): the figure is what a gunicorn worker pays.
+Django's is timed; the puzzle is solved outside the timed part: the figure is what a gunicorn
+worker pays. PostgreSQL's CPU for the same requests is read from /proc for this connection's
+backend process, and Redis's from INFO (the whole server, so other users' calls count too).
 
 `--profile N` runs the same loop under cProfile and prints the N costliest functions.
 
@@ -210,6 +211,22 @@ class Signer:
             raise SystemExit(f"POST answered {status}: {re.findall(rb'errorlist.{0,200}', answer)!r}")
 
 
+def _pg_cpu(pid: int) -> float:
+    """CPU seconds of a PostgreSQL backend (same machine); NaN when /proc does not show it."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _redis_cpu() -> float:
+    import redis
+
+    info = redis.Redis.from_url(REDIS_URL).info("cpu")
+    return info["used_cpu_sys"] + info["used_cpu_user"]
+
+
 def _child(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="bench.bench_sign_cpu")
     parser.add_argument("--child", action="store_true")
@@ -242,6 +259,10 @@ def _child(argv: list[str]) -> None:
         print("\n".join(sql[:160] for sql in statements))
     signer.get_cpu = signer.post_cpu = 0.0
     profiler = cProfile.Profile(time.process_time) if args.profile else None  # CPU, not wall
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    pg_before, redis_before = _pg_cpu(backend), _redis_cpu()
     wall = time.perf_counter()
     if profiler:
         profiler.enable()
@@ -250,6 +271,7 @@ def _child(argv: list[str]) -> None:
     if profiler:
         profiler.disable()
     wall = time.perf_counter() - wall
+    pg_used, redis_used = _pg_cpu(backend) - pg_before, _redis_cpu() - redis_before
     n = args.requests
     get_ms, post_ms = signer.get_cpu / n * 1000, signer.post_cpu / n * 1000
     print(
@@ -260,6 +282,10 @@ def _child(argv: list[str]) -> None:
         f"  SQL statements per signature (GET + POST): {len(statements)}\n"
         f"  per signature:      {get_ms + post_ms:6.2f} ms CPU"
         f" -> at most {2000 / (get_ms + post_ms):.0f}/s on two idle cores for the app server alone\n"
+        f"  PostgreSQL backend: {pg_used / n * 1000:6.2f} ms CPU per signature"
+        f" (the server process of this connection, from /proc)\n"
+        f"  Redis server:       {redis_used / n * 1000:6.2f} ms CPU per signature"
+        f" (INFO cpu of the whole server: other users' calls included)\n"
         f"  wall {wall:.1f} s (puzzle solving included), load average {os.getloadavg()[0]:.1f}"
     )
     if profiler:

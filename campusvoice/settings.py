@@ -168,6 +168,10 @@ else:
 # A task RUNNING this long on another machine is taken as orphaned by a dead worker and requeued
 # (on the same machine a dead worker is seen at once). Keep it above the longest task.
 CAMPUSVOICE_TASK_STALE_MINUTES = env.int("CAMPUSVOICE_TASK_STALE_MINUTES", default=120)
+# The inbox metrics page keeps its figures this long per date range (0: always recompute).
+CAMPUSVOICE_METRICS_CACHE_SECONDS = env.int(
+    "CAMPUSVOICE_METRICS_CACHE_SECONDS", default=0 if TESTING else 300
+)
 
 # The periodic scheduler (campusvoice/ops/schedule.py). With several machines, a Redis lock keeps
 # a second scheduler from enqueueing everything twice; one machine needs no lock.

@@ -10,7 +10,9 @@ migration 0002 (`comment_todo_*`).
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import (
     Aggregate,
@@ -501,6 +503,11 @@ def _rows(comments: QuerySet[Comment], group: str, names: dict, counts: list[dic
     return sorted(rows, key=lambda r: (-r["comments"], str(r["name"])))
 
 
+def _metric_posts() -> QuerySet[Post]:
+    # What the page shows of a post; thousands of whole rows would cost a quarter of a second.
+    return Post.objects.select_related("campaign").only("message", "platform_id", "campaign__name")
+
+
 def inbox_metrics(*, since: date | None = None, until: date | None = None) -> dict:
     """Per post, per campus and per moderator: volume, on-topic share, backlog, median reply time.
 
@@ -514,10 +521,7 @@ def inbox_metrics(*, since: date | None = None, until: date | None = None) -> di
         comments = comments.filter(created_time__lt=_day_start(until + timedelta(days=1)))
     post_counts, people_counts = _counts(comments)
     # Names for the keys found, not a second scan of the comments to find them.
-    posts = {
-        p.pk: p
-        for p in Post.objects.filter(pk__in=[row["post"] for row in post_counts]).select_related("campaign")
-    }
+    posts = {p.pk: p for p in _metric_posts().filter(pk__in=[row["post"] for row in post_counts])}
     campuses = dict(University.objects.filter(posts__isnull=False).values_list("pk", "name").distinct())
     people = {u.pk: str(u) for u in User.objects.filter(pk__in=[row["assignee"] for row in people_counts])}
     return {
@@ -539,3 +543,29 @@ def inbox_metrics(*, since: date | None = None, until: date | None = None) -> di
         "campuses": _rows(comments, "post__universities", campuses, _campus_counts(post_counts)),
         "moderators": _rows(comments, "assignee", people),
     }
+
+
+def inbox_metrics_as_of(*, since: date | None = None, until: date | None = None) -> tuple[dict, datetime]:
+    """`inbox_metrics` and when it was computed, kept a few minutes per date range.
+
+    Over all time at a million comments the figures take seconds to compute; a few minutes'
+    delay costs a moderator nothing, and the page says how old they are.
+    """
+    seconds = settings.CAMPUSVOICE_METRICS_CACHE_SECONDS
+    if not seconds:
+        return inbox_metrics(since=since, until=until), timezone.now()
+    key = f"inbox-metrics:v1:{since}:{until}"
+    cached = cache.get(key)
+    if cached is None:
+        metrics, as_of = inbox_metrics(since=since, until=until), timezone.now()
+        # Posts kept as what the page shows of them: pickling or re-reading thousands of Post
+        # objects would cost more than the figures.
+        shown = {
+            pk: {"platform_id": p.platform_id, "campaign": p.campaign and {"name": p.campaign.name}}
+            for pk, p in ((row["key"], row["post"]) for row in metrics["posts"])
+            if p is not None
+        }
+        figures = metrics | {"posts": [row | {"post": shown.get(row["key"])} for row in metrics["posts"]]}
+        cache.set(key, (figures, as_of), seconds)
+        return metrics, as_of
+    return cached

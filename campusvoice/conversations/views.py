@@ -331,8 +331,6 @@ def metrics(request):
     form = InboxFilterForm(query, user=request.user)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})
-    context = {
-        "metrics": selectors.inbox_metrics(since=data.get("since"), until=data.get("until")),
-        "form": form,
-    }
+    metrics, as_of = selectors.inbox_metrics_as_of(since=data.get("since"), until=data.get("until"))
+    context = {"metrics": metrics, "as_of": as_of, "form": form}
     return render(request, "conversations/metrics.html", context)

@@ -24,3 +24,5 @@ def isolated(value) -> SafeString | str:
 
 # For the tab title, <option>s and attributes, where no markup can go: the controls are dropped.
 register.filter("plain", plain)
+# A story's long text, shown as the inbox shows a comment's.
+register.filter("inert", inert)

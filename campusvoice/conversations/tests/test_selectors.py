@@ -251,3 +251,22 @@ def test_metric_medians_are_the_same_on_the_postgresql_and_sqlite_paths(moderato
         if connection.vendor == "postgresql":
             middles = selectors._middles_ordered_set(replied, group)
             assert {key: sum(d, dt.timedelta()) / len(d) for key, d in middles} == medians, group
+
+
+def test_metric_figures_are_kept_a_few_minutes_per_date_range(settings):
+    from django.core.cache import cache
+
+    settings.CAMPUSVOICE_METRICS_CACHE_SECONDS = 300
+    cache.clear()
+    day = dt.date(2026, 3, 2)
+    CommentFactory(created_time=timezone.make_aware(dt.datetime(2026, 3, 2, 9, 0)))
+    first, as_of = selectors.inbox_metrics_as_of(since=day)
+    CommentFactory(created_time=timezone.make_aware(dt.datetime(2026, 3, 2, 10, 0)))
+    again, again_as_of = selectors.inbox_metrics_as_of(since=day)
+    assert again_as_of == as_of  # the kept figures, and their time
+    assert [row["comments"] for row in again["posts"]] == [row["comments"] for row in first["posts"]] == [1]
+    post = first["posts"][0]["post"]
+    assert again["posts"][0]["post"]["platform_id"] == post.platform_id
+    other_range, _ = selectors.inbox_metrics_as_of(since=day - dt.timedelta(days=1))
+    assert sum(row["comments"] for row in other_range["posts"]) == 2
+    cache.clear()

@@ -373,6 +373,25 @@ def test_the_metrics_page_shows_figures(client_for):
     response = client_for(Role.MODERATOR).get(reverse("conversations:metrics"))
     assert response.status_code == 200
     assert response.context["metrics"]["posts"][0]["comments"] == 1
+    as_of = timezone.localtime(response.context["as_of"]).strftime("%H:%M")
+    assert f"Figures as of {as_of}" in response.content.decode()
+
+
+def test_the_metrics_page_shows_kept_figures_with_their_time(client_for, settings):
+    from django.core.cache import cache
+
+    settings.CAMPUSVOICE_METRICS_CACHE_SECONDS = 300
+    cache.clear()
+    post, _ = campus_post()
+    CommentFactory(post=post)
+    client = client_for(Role.MODERATOR)
+    first = client.get(reverse("conversations:metrics"))
+    CommentFactory(post=post)
+    kept = client.get(reverse("conversations:metrics"))
+    cache.clear()
+    assert kept.context["as_of"] == first.context["as_of"]
+    assert kept.context["metrics"]["posts"][0]["comments"] == 1
+    assert post.platform_id in kept.content.decode()
 
 
 def test_the_metrics_page_shows_the_last_30_days_unless_asked_for_all_time(client_for):
