@@ -64,7 +64,7 @@ def _env() -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of `python -m bench sign_cpu`: run the child with production settings."""
-    argv = sys.argv[1:] if argv is None else argv
+    argv = argv or []  # the runner passes nothing; `python -m bench.bench_sign_cpu ARGS` passes ARGS
     if "--child" not in argv:
         done = subprocess.run(
             [sys.executable, "-m", "bench.bench_sign_cpu", "--child", *argv], env=_env(), cwd=ROOT
@@ -297,4 +297,4 @@ def _child(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

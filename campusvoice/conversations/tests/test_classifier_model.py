@@ -1,5 +1,6 @@
 """The shipped triage model on clear cases that are not in its training data, and the inbox order."""
 
+import numpy as np
 import pytest
 
 from campusvoice.conversations.classifier import (
@@ -102,7 +103,7 @@ def test_an_unknown_version_is_a_clear_error():
 def test_earlier_versions_still_load_with_their_own_character_n_grams(version):
     model = load_classifier(version)
 
-    assert model.char_ngrams == (3, 4, 5)  # the artefact names no range: 1.0.0-1.2.0's
+    assert model.wide_columns is None  # no column with character 2-grams: 3-5 throughout, as before
     assert model.classify(["It happened to me in my first year and nobody believed me"])[0].scores
 
 
@@ -119,3 +120,11 @@ def test_disclosures_come_first_then_questions_and_hostile_goes_to_review():
     assert triage_priority(_triage(on_topic=True)) is Priority.NORMAL
     assert triage_priority(_triage()) is Priority.LOW
     assert Priority.DISCLOSURE < Priority.QUESTION < Priority.HOSTILE < Priority.LOW
+
+
+def test_the_shipped_model_uses_character_bigrams_for_disclosure_only():
+    model = load_classifier("1.3.0")
+
+    wide_labels = {model.labels[j] for j in np.flatnonzero(model.mix[model.wide_columns].any(axis=0))}
+    assert wide_labels == {"disclosure"}
+    assert model.idf_wide is not None and model.idf_wide.shape == model.idf.shape
