@@ -73,7 +73,7 @@ def test_it_names_the_writer_only_when_they_asked_to_be_published_with_their_nam
     html = _report(small)
 
     assert "Talk about consent in the first week." in html
-    assert "— Marta R., Alpha University" in html
+    assert "— <bdi>Marta R.</bdi>, <bdi>Alpha University</bdi>" in html
 
 
 def test_a_withdrawn_story_is_never_quoted(small, moderator):
