@@ -54,6 +54,13 @@ SCHEDULE = [
     Periodic(
         "40 2 * * *", "campusvoice.privacy.tasks.retention_run", "retention rules (deletes expired data)"
     ),
+    # Weekly: a week of moderator labels is worth a candidate; it is promoted only if no label
+    # loses more than a point of F1 (conversations/services/retraining.py).
+    Periodic(
+        "30 3 * * Sun",
+        "campusvoice.conversations.tasks.classifier_retrain",
+        "triage model from moderators' labels",
+    ),
     Periodic("5 7 * * *", "campusvoice.outreach.tasks.relationships_mark_overdue", "overdue next steps"),
     # After the overdue marks, so the morning digest lists today's state.
     Periodic(

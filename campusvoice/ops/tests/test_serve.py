@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 
 from campusvoice.ops import services
+from campusvoice.ops.schedule import SCHEDULE
 from campusvoice.ops.tests.conftest import ROOT, campusvoice
 
 # Straight to the local server, whatever *_proxy variables the machine has.
@@ -107,7 +108,7 @@ def test_it_serves_in_production_mode_with_a_task_worker_and_the_scheduler_and_s
         int(pid) for pid in re.findall(r"Started (?:gunicorn|task worker|scheduler) \(pid (\d+)\)", output)
     ]
     assert len(children) == 3, output
-    assert "Scheduling 14 periodic tasks." in output
+    assert f"Scheduling {len(SCHEDULE)} periodic tasks." in output
     for pid in children:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
