@@ -1,7 +1,8 @@
-"""A fixed-window rate limit in Django's cache, for endpoints outside the petitions' forms.
+"""Fixed-window rate limits in Django's cache: the one counter every limited endpoint uses.
 
 The cache is shared by every web process (settings.CACHES), so a limit holds across workers.
-Keys hold a keyed hash of what is counted (an IP address), never the value itself.
+The petitions' forms (petitions/throttling.py) name their own keys (already hashed); other
+endpoints call `hit`, whose keys hold a keyed hash of what is counted (an IP), never the value.
 """
 
 import math
@@ -30,20 +31,36 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def hit(*, scope: str, key: str, limit: Limit) -> int | None:
-    """Count one event for `key` in `scope`; the seconds to wait (for Retry-After) once the
-    window's count passes the limit, else None."""
-    now = time.time()
+def window(limit: Limit, now: float) -> tuple[int, int]:
+    """Start and end (epoch seconds) of the window `now` falls in."""
     start = int(now // limit.seconds * limit.seconds)
-    hashed = salted_hmac(f"campusvoice.ratelimit.{scope}", key, algorithm="sha256").hexdigest()[:32]
-    cache_key = f"cv:ratelimit:{scope}:{hashed}:{start}"
+    return start, start + limit.seconds
+
+
+def count(cache_key: str, limit: Limit) -> int:
+    """Count one event under `cache_key` (one key per window) and return the window's total.
+
+    incr first: once a window has started (the common case) that is the only cache call.
+    Cache errors propagate; the caller decides whether a broken cache refuses or lets through.
+    """
     try:
-        count = cache.incr(cache_key)
+        return cache.incr(cache_key)
     except ValueError:  # the window's first event
         if cache.add(cache_key, 1, timeout=limit.seconds + 1):
-            count = 1
-        else:  # another process started the window between the two calls
-            count = cache.incr(cache_key)
-    if count > limit.count:
-        return max(1, math.ceil(start + limit.seconds - now))
+            return 1
+        return cache.incr(cache_key)  # another process started the window between the two calls
+
+
+def retry_after(total: int, limit: Limit, now: float) -> int | None:
+    """Seconds to wait (for Retry-After) once `total` passes the limit, else None."""
+    if total > limit.count:
+        return max(1, math.ceil(window(limit, now)[1] - now))
     return None
+
+
+def hit(*, scope: str, key: str, limit: Limit) -> int | None:
+    """Count one event for `key` in `scope`; the seconds to wait once past the limit, else None."""
+    now = time.time()
+    hashed = salted_hmac(f"campusvoice.ratelimit.{scope}", key, algorithm="sha256").hexdigest()[:32]
+    cache_key = f"cv:ratelimit:{scope}:{hashed}:{window(limit, now)[0]}"
+    return retry_after(count(cache_key, limit), limit, now)

@@ -11,10 +11,8 @@ accepts it. The challenge is signed with django.core.signing, expires, and is si
 
 import hashlib
 import logging
-import math
 import secrets
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -22,6 +20,10 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
+
+from campusvoice import ratelimit
+from campusvoice.ratelimit import Limit
+from campusvoice.ratelimit import client_ip as ip_of  # noqa: F401 - the views' name for it
 
 logger = logging.getLogger(__name__)
 
@@ -40,16 +42,6 @@ def _cache_down(exc: Exception) -> None:
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
-
-
-def ip_of(request) -> str:
-    """The client's address. Behind a proxy, SecurityMiddleware's trusted header is not used for
-    this: set CAMPUSVOICE_BEHIND_PROXY and the proxy must overwrite X-Forwarded-For."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def ip_hash(ip: str) -> str:
@@ -87,12 +79,6 @@ def user_agent_family(user_agent: str) -> str:
 # Rate limits ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Limit:
-    count: int
-    seconds: int
-
-
 def limits() -> dict[str, Limit]:
     """Limits per scope; settings override them (tests use small numbers)."""
     return {
@@ -102,36 +88,20 @@ def limits() -> dict[str, Limit]:
     }
 
 
-def _window(limit: Limit, now: float) -> tuple[int, int]:
-    start = int(now // limit.seconds * limit.seconds)
-    return start, start + limit.seconds
-
-
 def _cache_key(scope: str, key: str, limit: Limit, now: float) -> str:
-    return f"cv:rl:{scope}:{key}:{_window(limit, now)[0]}"
+    return f"cv:rl:{scope}:{key}:{ratelimit.window(limit, now)[0]}"
 
 
 def hit(scope: str, key: str, *, limit: Limit | None = None) -> int | None:
     """Count one attempt; returns seconds to wait (Retry-After) if the limit is passed, else None."""
     limit = limit or limits()[scope]
     now = time.time()
-    _start, end = _window(limit, now)
-    cache_key = _cache_key(scope, key, limit, now)
-    # incr first: once a window has started (the common case) that is the only cache call.
     try:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # the window's first attempt
-            if cache.add(cache_key, 1, timeout=limit.seconds + 1):
-                count = 1
-            else:  # another process started the window between our two calls
-                count = cache.incr(cache_key)
+        total = ratelimit.count(_cache_key(scope, key, limit, now), limit)
     except CACHE_DOWN as exc:
         _cache_down(exc)
         return None
-    if count > limit.count:
-        return max(1, math.ceil(end - now))
-    return None
+    return ratelimit.retry_after(total, limit, now)
 
 
 def seen(scope: str, key: str) -> int:
