@@ -19,17 +19,16 @@ through Django's test client as a signed-in analyst.
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
+
+from bench import pg_recreate, run_child_on
 
 COMMENTS, PEOPLE, SIGNATURES, CAMPUSES, POSTS_PER_CAMPUS, DAYS = 5_000_000, 1_000_000, 200_000, 200, 20, 180
 RUNS = 50
 TARGET_MS = 300
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_bench_analytics")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _copy_rows(model, template, varied: dict[str, str], n: int) -> None:
@@ -307,15 +306,6 @@ def _child(scale: float, reuse: bool) -> int:
     return 1 if failed else 0
 
 
-def _recreate(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 5M comments, 1M people")
@@ -325,15 +315,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return _child(args.scale, args.reuse)
     if not args.reuse:
-        _recreate(PG_URL)
-    env = os.environ | {
-        "DATABASE_URL": PG_URL,
-        "CAMPUSVOICE_DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "campusvoice.settings",
-    }
-    command = [sys.executable, "-m", "bench.bench_analytics", "--child", "--scale", str(args.scale)]
-    command += ["--reuse"] if args.reuse else []
-    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
+        pg_recreate(PG_URL)
+    return run_child_on(
+        PG_URL, "bench.bench_analytics", "--scale", str(args.scale), *(["--reuse"] if args.reuse else [])
+    )
 
 
 if __name__ == "__main__":

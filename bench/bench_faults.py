@@ -48,6 +48,8 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bench import pg_recreate
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_FAULTS_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_faults")
 LOGS = ROOT / "var" / "bench"
@@ -792,12 +794,7 @@ PRIVATE: PrivatePostgres | None = None
 
 
 def _prepare_database() -> None:
-    import psycopg
-
-    base, name = PG_URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    pg_recreate(PG_URL)
 
 
 def run(names: list[str]) -> int:

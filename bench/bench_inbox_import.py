@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import pg_recreate
+
 N = 100_000
 TARGET_SECONDS = 60
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_bench_inbox")
@@ -116,15 +118,6 @@ def _model_load(classifier_get) -> str:
         return "random weights, shipped shape (no shipped model yet)"
 
 
-def _pg_recreate(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _run(database_url: str, n: int) -> dict:
     cmd = [sys.executable, "-m", "bench.bench_inbox_import", "--worker", database_url, "--n", str(n)]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
@@ -148,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             results.append(_run(f"sqlite:///{tmp}/bench.sqlite3", args.n))
     if args.db in ("postgres", "both"):
-        _pg_recreate(PG_URL)
+        pg_recreate(PG_URL)
         results.append(_run(PG_URL, args.n))
     print(f"inbox import + triage, {args.n:,} comments, {platform.python_version()}, {os.cpu_count()} cores")
     for r in results:

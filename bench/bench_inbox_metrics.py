@@ -11,17 +11,16 @@ comments answered) into its own database, then times `inbox_metrics` a few times
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
+
+from bench import pg_recreate, run_child_on
 
 N = 1_000_000
 RUNS = 5
 TARGET_MS = 1000
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_metrics_bench")
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _child(n: int, reuse: bool) -> int:
@@ -82,17 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return _child(args.n, args.reuse)
     if not args.reuse:
-        from bench.bench_inbox_queue import _recreate
-
-        _recreate(PG_URL)
-    env = os.environ | {
-        "DATABASE_URL": PG_URL,
-        "CAMPUSVOICE_DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "campusvoice.settings",
-    }
-    command = [sys.executable, "-m", "bench.bench_inbox_metrics", "--child", "--n", str(args.n)]
-    command += ["--reuse"] if args.reuse else []
-    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
+        pg_recreate(PG_URL)
+    return run_child_on(
+        PG_URL, "bench.bench_inbox_metrics", "--n", str(args.n), *(["--reuse"] if args.reuse else [])
+    )
 
 
 if __name__ == "__main__":

@@ -14,16 +14,15 @@ Loading is one INSERT … SELECT from generate_series: about a minute for a mill
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
-from pathlib import Path
+
+from bench import pg_recreate, run_child_on
 
 N = 1_000_000
 RUNS = 30
 TARGET_MS = 200
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_inbox_ui_bench")
-ROOT = Path(__file__).resolve().parent.parent
 WORDS = "consent campus help office report thanks support question policy survivor week library".split()
 
 
@@ -151,15 +150,6 @@ def _child(n: int) -> int:
     return 1 if failed else 0
 
 
-def _recreate(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=N)
@@ -167,14 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv or [])
     if args.child:
         return _child(args.n)
-    _recreate(PG_URL)
-    env = os.environ | {
-        "DATABASE_URL": PG_URL,
-        "CAMPUSVOICE_DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "campusvoice.settings",
-    }
-    command = [sys.executable, "-m", "bench.bench_inbox_queue", "--child", "--n", str(args.n)]
-    return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
+    pg_recreate(PG_URL)
+    return run_child_on(PG_URL, "bench.bench_inbox_queue", "--n", str(args.n))
 
 
 if __name__ == "__main__":

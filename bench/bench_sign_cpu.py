@@ -34,6 +34,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from bench import pg_recreate
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_bench_sign_cpu")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -76,13 +78,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _prepare() -> None:
-    import psycopg
     import redis
 
-    base, name = PG_URL.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    pg_recreate(PG_URL)
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
