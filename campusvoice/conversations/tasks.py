@@ -26,3 +26,11 @@ def classifier_retrain() -> None:
     from campusvoice.conversations.services import retraining
 
     retraining.classifier_retrain()
+
+
+@task
+def inbox_metrics_warm() -> None:
+    """Keep the metrics page's usual ranges computed, so nobody waits seconds for them."""
+    from campusvoice.conversations import selectors
+
+    selectors.inbox_metrics_warm()

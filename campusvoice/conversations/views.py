@@ -5,14 +5,12 @@ a title, a URL, a message or a notification: those name comments by number only.
 """
 
 import json
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -327,7 +325,7 @@ def comment_bulk(request):
 def metrics(request):
     # The last 30 days unless the moderator asks otherwise (an empty "from" means all time).
     query = request.GET.copy()
-    query.setdefault("since", (timezone.localdate() - timedelta(days=30)).isoformat())
+    query.setdefault("since", selectors.metrics_default_since().isoformat())
     form = InboxFilterForm(query, user=request.user)
     form.is_valid()
     data = getattr(form, "cleaned_data", {})

@@ -38,6 +38,8 @@ SCHEDULE = [
         "*/10 * * * *", "campusvoice.integrations.meta.tasks.connections_sync_all", "comments webhooks missed"
     ),
     Periodic("*/15 * * * *", "campusvoice.analytics.tasks.analytics_refresh", "dashboard figures"),
+    # Kept for twice the cache time (CAMPUSVOICE_METRICS_CACHE_SECONDS, 5 minutes by default).
+    Periodic("*/5 * * * *", "campusvoice.conversations.tasks.inbox_metrics_warm", "inbox metrics figures"),
     # Meta recomputes reach a few times a day; hourly keeps the dashboard fresh within its quota.
     Periodic(
         "27 * * * *",

@@ -270,3 +270,32 @@ def test_metric_figures_are_kept_a_few_minutes_per_date_range(settings):
     other_range, _ = selectors.inbox_metrics_as_of(since=day - dt.timedelta(days=1))
     assert sum(row["comments"] for row in other_range["posts"]) == 2
     cache.clear()
+
+
+def test_the_scheduled_warm_keeps_the_usual_ranges_fresh_so_nobody_waits(settings, django_assert_num_queries):
+    from django.core.cache import cache
+
+    settings.CAMPUSVOICE_METRICS_CACHE_SECONDS = 300
+    cache.clear()
+    CommentFactory(created_time=timezone.now() - dt.timedelta(days=1))
+    CommentFactory(created_time=timezone.now() - dt.timedelta(days=90))
+    selectors.inbox_metrics_warm()
+    # The page's default range and all time are now served without touching the comments.
+    with django_assert_num_queries(0):
+        recent, _ = selectors.inbox_metrics_as_of(since=selectors.metrics_default_since())
+        everything, as_of = selectors.inbox_metrics_as_of()
+    assert sum(row["comments"] for row in recent["posts"]) == 1
+    assert sum(row["comments"] for row in everything["posts"]) == 2
+    # The next warm recomputes even though the figures are still kept: a new comment shows.
+    CommentFactory(created_time=timezone.now())
+    selectors.inbox_metrics_warm()
+    again, again_as_of = selectors.inbox_metrics_as_of()
+    assert sum(row["comments"] for row in again["posts"]) == 3
+    assert again_as_of > as_of
+    cache.clear()
+
+
+def test_the_warm_does_nothing_when_figures_are_not_kept(settings, django_assert_num_queries):
+    settings.CAMPUSVOICE_METRICS_CACHE_SECONDS = 0
+    with django_assert_num_queries(0):
+        selectors.inbox_metrics_warm()
