@@ -26,6 +26,13 @@ Scenarios:
   Meta's, compressed to minutes. At the end every comment the fake holds is in the database
   exactly once, no delivery is pending and no task is left RUNNING or due-and-READY.
 
+* postgres, redis: signing and webhooks while PostgreSQL, or Redis as the cache, stops for 30 s.
+* rq: the same load with Redis as the task queue (CAMPUSVOICE_TASKS_BACKEND=rq: serve's worker is an
+  rq worker) and an SMTP server listening; the private Redis keeps nothing, so a stop loses every
+  queued job. Afterwards every acknowledged signature's confirmation arrived exactly once.
+* disk: the same load on a second private cluster whose data directory is a small tmpfs (needs
+  root to mount), filled to the last byte for 30 s and then freed.
+
 Everything runs on PostgreSQL in a database of its own (BENCH_FAULTS_PG_URL, dropped and made
 again): `python -m bench faults` re-runs this module in a child process pointed at it.
 """
@@ -53,7 +60,7 @@ from bench import pg_recreate
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_FAULTS_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_faults")
 LOGS = ROOT / "var" / "bench"
-SCENARIOS = ("webhooks", "mail", "sync", "postgres", "redis")
+SCENARIOS = ("webhooks", "mail", "sync", "postgres", "redis", "rq", "disk")
 # Meta retries a webhook for 36 hours (15 s, 1 min, 5 min, …); the fake does the same, in minutes.
 RETRIES = (0, 1, 2, 4, 8, 15, 30, 60, 120, 240)
 RESULTS: list[str] = []
@@ -519,17 +526,27 @@ class PrivatePostgres:
     The machine's shared PostgreSQL is never touched. As root, the cluster runs as `postgres`.
     """
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, *, under: Path | None = None, initdb: tuple[str, ...] = ()):
         bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
         if not bins:
             raise RuntimeError("no /usr/lib/postgresql/*/bin/initdb: install PostgreSQL's server package")
         self.bin = bins[-1].parent
         self.port = port
-        self.dir = Path(tempfile.mkdtemp(prefix="cv-faults-pg-"))
+        self.dir = Path(tempfile.mkdtemp(prefix="cv-faults-pg-", dir=under))
         self.url = f"postgres://postgres@127.0.0.1:{port}/cv_faults"
+        self.options = " -c max_wal_size=32MB -c min_wal_size=4MB" if initdb else ""  # the small disk
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "--no-sync")
+        self._run(
+            "initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "--no-sync", *initdb
+        )
+
+    def running(self) -> bool:
+        try:
+            self._run("pg_ctl", "-D", str(self.dir / "data"), "status")
+        except subprocess.CalledProcessError:
+            return False
+        return True
 
     def _run(self, tool: str, *argv: str) -> None:
         command = [str(self.bin / tool), *argv]
@@ -539,6 +556,7 @@ class PrivatePostgres:
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=60"
+        options += self.options
         self._run(
             "pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-o", options, "start"
         )
@@ -672,8 +690,50 @@ def scenario_redis() -> bool:
         redis.stop()
 
 
-def _outage(label: str, service, extra_env: dict) -> bool:
-    """Sign and receive webhooks while `service` stops for BENCH_FAULTS_OUTAGE seconds, then count."""
+def _rq_tasks_left(url: str):
+    """The RQ counterpart of _tasks_left: jobs queued, started, scheduled, and failed (visible)."""
+
+    def count() -> dict:
+        import redis
+        from rq import Queue
+        from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+        client = redis.Redis.from_url(url)
+        try:
+            queue = Queue("default", connection=client)
+            return {
+                "running": StartedJobRegistry(queue=queue).count,
+                "ready": queue.count,
+                "scheduled": ScheduledJobRegistry(queue=queue).count,
+                "failed": FailedJobRegistry(queue=queue).count,
+            }
+        except redis.exceptions.ConnectionError:
+            return {"running": -1, "ready": -1, "scheduled": -1, "failed": -1}
+        finally:
+            client.close()
+
+    return count
+
+
+def scenario_rq() -> bool:
+    """Redis as the task queue (rq worker, scheduler enqueueing into Redis) stops for 30 s."""
+    redis = PrivateRedis(_free_port())
+    redis.start()
+    try:
+        env = {"CAMPUSVOICE_TASKS_BACKEND": "rq", "REDIS_URL": redis.url}
+        return _outage("redis (rq task queue)", redis, env, tasks_left=_rq_tasks_left(redis.url), smtp=True)
+    finally:
+        redis.stop()
+
+
+def _outage(
+    label: str, service, extra_env: dict, *, tasks_left=_tasks_left, smtp: bool = False, events=None
+) -> bool:
+    """Sign and receive webhooks while `service` stops for BENCH_FAULTS_OUTAGE seconds, then count.
+
+    With `smtp`, an SMTP server listens throughout, and every acknowledged signature's confirmation
+    must arrive exactly once (otherwise the mails wait, failed, for their retry).
+    """
     from django.conf import settings
     from django.db import connections
 
@@ -703,11 +763,25 @@ def _outage(label: str, service, extra_env: dict) -> bool:
         **extra_env,
     )
     serve = Serve(env, port)
+    received: Counter = Counter()
+    controller = None
+    if smtp:
+        from aiosmtpd.controller import Controller
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+                received.update(envelope.rcpt_tos)
+                return "250 OK"
+
+        controller = Controller(
+            Handler(), hostname="127.0.0.1", port=int(os.environ["BENCH_FAULTS_SMTP_PORT"])
+        )
+        controller.start()
     post = fake.state.add_post(page_id=DEMO_PAGE_ID, message="Bench post during the outage")
     connection = _connect(fake.url)
     signer = Signer(port=port, slug=petition.slug, prefix=f"faults-{secrets.token_hex(3)}-")
     adding = threading.Event()
-    events = []
+    events = [] if events is None else events
 
     def add_comments() -> None:
         n = 0
@@ -730,7 +804,7 @@ def _outage(label: str, service, extra_env: dict) -> bool:
         connections.close_all()
         before = dict(signer.answers)
         service.stop()
-        events.append(f"{label} stopped")
+        events.append(f"{label} stopped" if not isinstance(service, DiskFiller) else "disk full")
         time.sleep(outage)
         during = Counter(signer.answers) - Counter(before)
         service.start()
@@ -747,14 +821,27 @@ def _outage(label: str, service, extra_env: dict) -> bool:
             stored = set(
                 Comment.objects.filter(channel=connection.channel).values_list("platform_id", flat=True)
             )
-            left = _tasks_left()
+            left = tasks_left()
             pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).count()
-            if expected <= stored and not left["running"] and not left["ready"] and not pending:
+            unsent = smtp and (
+                OutgoingEmail.objects.filter(to__in=signer.acknowledged)
+                .exclude(status=OutgoingEmail.Status.SENT)
+                .exists()
+            )
+            if (
+                expected <= stored
+                and not left["running"]
+                and not left["ready"]
+                and not pending
+                and not unsent
+            ):
                 break
             time.sleep(2)
     finally:
         serve.stop()
         fake.stop()
+        if controller is not None:
+            controller.stop()
     ids = list(Comment.objects.filter(channel=connection.channel).values_list("platform_id", flat=True))
     acknowledged = set(signer.acknowledged)
     rows = Counter(Signature.objects.filter(petition=petition).values_list("email", flat=True))
@@ -779,12 +866,113 @@ def _outage(label: str, service, extra_env: dict) -> bool:
         "failed (visible)": left["failed"],
         "events": "; ".join(events),
     }
+    if smtp:
+        counts["mails received per acknowledged"] = dict(Counter(received[e] for e in acknowledged))
+        counts["mail rows"] = dict(
+            Counter(
+                OutgoingEmail.objects.filter(to__startswith=signer.prefix).values_list("status", flat=True)
+            )
+        )
     ok = (
         not counts["lost"] and not counts["signatures twice"] and set(counts["mails per acknowledged"]) <= {1}
     )
+    ok = ok and (not smtp or set(counts["mails received per acknowledged"]) == {1})
     ok = ok and expected <= set(ids) and not counts["comment duplicates"] and "HAD" not in counts["events"]
     ok = ok and not left["running"] and not left["ready"] and acknowledged
     return _report(f"{label} stopped {outage:.0f} s", ok, counts, time.perf_counter() - started)
+
+
+# --- disk: PostgreSQL's file system fills up ------------------------------------------------
+
+
+class DiskFiller:
+    """Fills a file system to the last byte (stop) and frees it again (start), like a runaway log.
+
+    After freeing, a PostgreSQL that exited is started again, as its supervisor (systemd's
+    Restart=on-failure) would, and that is recorded.
+    """
+
+    def __init__(self, mount: Path, postgres: "PrivatePostgres | None" = None):
+        self.mount, self.postgres, self.events = mount, postgres, []
+        self.file = mount / "filler"
+
+    def stop(self) -> None:
+        with self.file.open("wb", buffering=0) as out:
+            for size in (1 << 20, 1 << 12, 1):
+                try:
+                    while True:
+                        out.write(b"\0" * size)
+                except OSError:
+                    pass
+        usage = shutil.disk_usage(self.mount)
+        self.events.append(f"filled ({usage.free} bytes free)")
+
+    def start(self) -> None:
+        self.file.unlink()
+        if self.postgres is not None and not self.postgres.running():
+            self.events.append("PostgreSQL had exited: started again, as systemd would")
+            self.postgres.start()
+
+
+def scenario_disk() -> bool:
+    """PostgreSQL's data directory on a small tmpfs that fills up during signing and webhooks.
+
+    Runs in a child process of its own, whose default database is a second private cluster made on
+    the small file system (WAL segments of 1 MB, so it fits); that child runs `_outage` with the
+    DiskFiller as the "service" that stops (fills) and starts (frees).
+    """
+    if PRIVATE is None or os.geteuid() != 0:
+        return _report("disk full", False, {"skipped": "needs root (mount) and the private cluster"}, 0)
+    started = time.perf_counter()
+    mount = Path(tempfile.mkdtemp(prefix="cv-faults-disk-"))
+    size = os.environ.get("BENCH_FAULTS_DISK_SIZE", "160m")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(mount)], check=True)  # noqa: S603, S607
+    try:
+        postgres = PrivatePostgres(_free_port(), under=mount, initdb=("--wal-segsize=1",))
+        postgres.start()
+        env = dict(
+            os.environ,
+            BENCH_FAULTS_PG_URL=postgres.url,
+            BENCH_FAULTS_DISK_MOUNT=str(mount),
+            BENCH_FAULTS_DISK_PGDIR=str(postgres.dir),
+            BENCH_FAULTS_DISK_PGPORT=str(postgres.port),
+        )
+        child = subprocess.run(  # noqa: S603 - our own argv
+            [sys.executable, "-m", "bench.bench_faults", "disk_inner"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        lines = [line for line in child.stdout.splitlines() if line.startswith(("PASS", "FAIL"))]
+        if child.returncode and not lines:
+            tail = (child.stderr or child.stdout)[-300:]
+            return _report("disk full", False, {"error": tail}, time.perf_counter() - started)
+        for line in lines:
+            RESULTS.append(line)
+            print(line, flush=True)
+        return not child.returncode
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        try:
+            postgres.remove()
+        except NameError:
+            pass
+        subprocess.run(["umount", "-l", str(mount)], check=False)  # noqa: S603, S607
+        shutil.rmtree(mount, ignore_errors=True)
+
+
+def scenario_disk_inner() -> bool:
+    postgres = PrivatePostgres.__new__(PrivatePostgres)  # the cluster the parent made: attach to it
+    postgres.bin = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))[-1].parent
+    postgres.dir = Path(os.environ["BENCH_FAULTS_DISK_PGDIR"])
+    postgres.port = int(os.environ["BENCH_FAULTS_DISK_PGPORT"])
+    postgres.options = " -c max_wal_size=32MB -c min_wal_size=4MB"
+    filler = DiskFiller(Path(os.environ["BENCH_FAULTS_DISK_MOUNT"]), postgres)
+    return _outage("disk full (PostgreSQL's file system)", filler, {}, smtp=True, events=filler.events)
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -798,7 +986,7 @@ def _prepare_database() -> None:
 
 
 def run(names: list[str]) -> int:
-    unknown = [n for n in names if n not in SCENARIOS]
+    unknown = [n for n in names if n not in SCENARIOS and n != "disk_inner"]
     if unknown:
         print(f"unknown scenario: {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}", file=sys.stderr)
         return 2

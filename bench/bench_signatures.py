@@ -395,35 +395,42 @@ async def _load(server: Server, args) -> tuple[Stats, float, float]:
 # --- the check --------------------------------------------------------------------------------
 
 
-def _verify(successes: set) -> dict:
+def _verify(successes: set, env: dict) -> dict:
     """Compare what the signers were told with what the database holds.
 
     An acknowledged signature must be stored once, and the newest of its queued e-mails must hold
-    the link that confirms it (the token whose hash the row keeps). A signer who resubmits after a
-    crash gets a fresh link by design, the older one stops working: such a signature has two
-    e-mails, and is counted as "resubmitted".
+    the link that confirms it (the token whose hash the row keeps). The e-mail's body is rendered
+    when it is sent (the token is stored nowhere), so the check renders it as the sender would, in
+    a `campusvoice shell` with the server's settings and secret key. A signer who resubmits after
+    a crash gets a fresh link by design: such a signature has two e-mails, and is counted as
+    "resubmitted".
     """
-    import psycopg
-
+    code = f"""
+import json
+from campusvoice.petitions.models import OutgoingEmail, Signature
+from campusvoice.petitions.services.signatures import confirmation_render
+newest, count = {{}}, {{}}
+for email in OutgoingEmail.objects.filter(object_type="signature").order_by("id"):
+    newest[email.object_id] = email
+    count[email.object_id] = count.get(email.object_id, 0) + 1
+rows = []
+for s in Signature.objects.filter(petition__slug="{SLUG}"):
+    email = newest.get(str(s.pk))
+    rendered = confirmation_render(email) if email else None
+    rows.append([s.email, s.token_hash, rendered[0] if rendered else "", count.get(str(s.pk), 0)])
+print(json.dumps(rows))
+"""
+    rows = json.loads(_campusvoice("shell", "-c", code, env=env).strip().splitlines()[-1])
     link = re.compile(r"/confirm/([A-Za-z0-9_-]+)/")
-    with psycopg.connect(PG_URL) as connection:
-        rows = connection.execute(
-            "SELECT s.email, s.token_hash, (SELECT array_agg(e.body_text ORDER BY e.id)"
-            " FROM petitions_outgoingemail e WHERE e.object_type = 'signature' AND e.object_id = s.id::text)"
-            " FROM petitions_signature s JOIN petitions_petition p ON p.id = s.petition_id"
-            " WHERE p.slug = %s",
-            [SLUG],
-        ).fetchall()
     per_address: dict = {}
     working: set = set()
     resubmitted: set = set()
-    for email, token_hash, bodies in rows:
+    for email, token_hash, body, mails in rows:
         per_address[email] = per_address.get(email, 0) + 1
-        bodies = bodies or []
-        found = link.search(bodies[-1]) if bodies else None
+        found = link.search(body)
         if found and hashlib.sha256(found.group(1).encode()).hexdigest() == token_hash:
             working.add(email)
-        if len(bodies) > 1:
+        if mails > 1:
             resubmitted.add(email)
     return {
         "rows": len(rows),
@@ -465,7 +472,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         server.stop()
     print(f"uptime after:  {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
-    check = _verify(stats.successes)
+    check = _verify(stats.successes, env)
     rate = len(stats.successes) / elapsed
     steady = sorted(stats.per_second.items())
     summary = {

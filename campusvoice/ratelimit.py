@@ -10,7 +10,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
@@ -49,6 +50,21 @@ def count(cache_key: str, limit: Limit) -> int:
         if cache.add(cache_key, 1, timeout=limit.seconds + 1):
             return 1
         return cache.incr(cache_key)  # another process started the window between the two calls
+
+
+def count_many(keys: list[tuple[str, Limit]]) -> list[int]:
+    """`count` for several keys, in one round trip when the cache is Redis (a pipeline of
+    SET NX EX, which starts a window with its expiry, and INCR for each key); one by one otherwise.
+    Same keys and values as `count`, so both may count the same window."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return [count(key, limit) for key, limit in keys]
+    pipeline = backend._cache.get_client(write=True).pipeline(transaction=False)
+    for key, limit in keys:
+        made = backend.make_and_validate_key(key)
+        pipeline.set(made, 0, ex=limit.seconds + 1, nx=True)
+        pipeline.incr(made)
+    return [int(total) for total in pipeline.execute()[1::2]]
 
 
 def retry_after(total: int, limit: Limit, now: float) -> int | None:

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Its widget templates, for FORM_RENDERER below.
+    "django.forms",
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -109,6 +111,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through TEMPLATES, so campusvoice/templates/django/forms/widgets/ can show the
+# controls in names people typed as visible markers in every select's options (one place).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # SQLite under var/ by default; DATABASE_URL=postgres://... for PostgreSQL (psycopg 3).
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'campusvoice.sqlite3'}")}

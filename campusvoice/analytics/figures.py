@@ -7,6 +7,7 @@ reader's language: 4.0 % in English, 4,0 % in Italian.
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.formats import get_format
@@ -46,9 +47,12 @@ def _minutes_display(minutes: float) -> str:
     return _("%(n)s days") % {"n": fast_number(minutes / 1440, 1, False, get_language())}
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One number about one campus, with its source and caveat in plain words."""
+class Figure(NamedTuple):
+    """One number about one campus, with its source and caveat in plain words.
+
+    Immutable, and a named tuple rather than a frozen dataclass: a 200-campus table makes 4,000
+    of them, and a frozen dataclass's __init__ took a third of the time spent building it.
+    """
 
     label: str
     value: float | int | str | None

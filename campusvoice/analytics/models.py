@@ -134,3 +134,64 @@ class DailyTotals(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}/{self.day}"
+
+
+class CampusRunningTotals(models.Model):
+    """A campus's counts added up from its first day to `day`: any period's sum is two rows.
+
+    One row wherever CampusDailyStats has one, for the same campus and campaign (or none), and
+    rows with `every_campaign` that add up every campaign and none together (the "every
+    campaign" view). The sum over the days a..b is the latest row on or before b less the latest
+    row before a, whatever the period's length: the all-campus table reads 400 rows by index
+    instead of adding up 36,000 daily rows per request. Written by the same refresh.
+    """
+
+    university = models.ForeignKey("campuses.University", on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    every_campaign = models.BooleanField(default=False)
+    day = models.DateField(_("day"))
+    posts = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    on_topic = models.PositiveIntegerField(default=0)
+    questions = models.PositiveIntegerField(default=0)
+    questions_answered = models.PositiveIntegerField(default=0)
+    disclosures = models.PositiveIntegerField(default=0)
+    replied = models.PositiveIntegerField(default=0)
+    reply_15m = models.PositiveIntegerField(default=0)
+    reply_1h = models.PositiveIntegerField(default=0)
+    reply_4h = models.PositiveIntegerField(default=0)
+    reply_12h = models.PositiveIntegerField(default=0)
+    reply_24h = models.PositiveIntegerField(default=0)
+    reply_48h = models.PositiveIntegerField(default=0)
+    reply_7d = models.PositiveIntegerField(default=0)
+    reply_later = models.PositiveIntegerField(default=0)
+    new_people = models.PositiveIntegerField(default=0)
+    signatures_confirmed = models.PositiveIntegerField(default=0)
+    signatures_unconfirmed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("campus running totals")
+        verbose_name_plural = _("campus running totals")
+        constraints = [
+            # Also the indexes the "latest row on or before a day" lookups walk, newest first.
+            models.UniqueConstraint(
+                fields=["university", "campaign", "day"],
+                condition=Q(campaign__isnull=False),
+                name="campus_running_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["university", "every_campaign", "day"],
+                condition=Q(campaign__isnull=True),
+                name="campus_running_unique_no_campaign",
+            ),
+            models.CheckConstraint(
+                condition=Q(every_campaign=False) | Q(campaign__isnull=True),
+                name="campus_running_every_has_none",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = "every" if self.every_campaign else self.campaign_id
+        return f"{self.university_id}/{scope}/{self.day}"

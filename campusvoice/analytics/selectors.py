@@ -1,19 +1,33 @@
 """Per-campus figures for a campaign and a period, computed in the database.
 
 Two ways to the same counts: `campus_counts_live` aggregates the source tables (exact, used by the
-refresh and to check it), `campus_counts_summary` adds up CampusDailyStats (fast, used by the
-pages and the report). Both return {university_id: {count name: n}}; `campus_table` turns them
+refresh and to check it), `campus_counts_summary` subtracts two of CampusRunningTotals' rows per
+campus (fast, used by the pages and the report). Both return {university_id: {count name: n}}; `campus_table` turns them
 into CampusFigures with a source and a caveat for each figure.
 
 Reach is never added up: each campus's share of students reached comes from the one ad-set
 snapshot whose date range best matches the period (docs/meta-graph-api.md §5).
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,7 +35,13 @@ from django.utils.translation import get_language, gettext
 
 from campusvoice.analytics import sources
 from campusvoice.analytics.figures import CampusFigures, Figure, Kind, Period, bounds
-from campusvoice.analytics.models import REPLY_BUCKETS, CampusDailyStats, CampusLadderCount, DailyTotals
+from campusvoice.analytics.models import (
+    REPLY_BUCKETS,
+    CampusDailyStats,
+    CampusLadderCount,
+    CampusRunningTotals,
+    DailyTotals,
+)
 from campusvoice.campaigns.models import Campaign, ReachSnapshot
 from campusvoice.campuses.models import University
 from campusvoice.conversations.models import Comment, Post
@@ -55,7 +75,7 @@ def _translated(message: str, language: str | None) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _short_date(day: date, language: str | None) -> str:
+def short_date(day: date, language: str | None) -> str:
     return date_format(day, "SHORT_DATE_FORMAT")
 
 
@@ -192,21 +212,42 @@ def campus_counts_live(*, university_ids, campaign: Campaign | None, period: Per
 
 
 def campus_counts_summary(*, university_ids, campaign: Campaign | None, period: Period) -> dict[int, dict]:
-    """The same counts as campus_counts_live, added up from CampusDailyStats."""
-    rows = CampusDailyStats.objects.filter(
-        university_id__in=list(university_ids), day__gte=period.date_from, day__lte=period.date_to
-    )
-    totals = {uid: dict.fromkeys(COUNT_NAMES, 0) for uid in university_ids}
-    # Two plain GROUP BYs rather than one with a FILTER per sum: half the work for PostgreSQL.
-    bound = rows.filter(campaign=campaign) if campaign is not None else rows
-    names = sorted(CAMPAIGN_COUNTS) if campaign is not None else COUNT_NAMES
-    for row in bound.values("university_id").annotate(**{n: Sum(n, default=0) for n in names}):
-        totals[row.pop("university_id")].update(row)
+    """The same counts as campus_counts_live, from CampusRunningTotals.
+
+    Per campus, the latest running row on or before the period's last day less the latest before
+    its first: two queries, one index probe per campus and edge, whatever the period's length.
+    With a campaign chosen, new people (filed under no campaign) come from the no-campaign rows.
+    """
+    ids = list(university_ids)
+    totals = {uid: dict.fromkeys(COUNT_NAMES, 0) for uid in ids}
     if campaign is not None:
-        for row in (
-            rows.filter(campaign__isnull=True).values("university_id").annotate(new_people=Sum("new_people"))
-        ):
-            totals[row["university_id"]]["new_people"] = row["new_people"] or 0
+        scopes = [
+            (Q(campaign=campaign), sorted(CAMPAIGN_COUNTS)),
+            (Q(campaign__isnull=True, every_campaign=False), ["new_people"]),
+        ]
+    else:
+        scopes = [(Q(campaign__isnull=True, every_campaign=True), list(COUNT_NAMES))]
+    edges = {"end": period.date_to, "start": period.date_from - timedelta(days=1)}
+    pointers = {
+        f"{edge}_{i}": Subquery(
+            CampusRunningTotals.objects.filter(scope, university_id=OuterRef("pk"), day__lte=day)
+            .order_by("-day")
+            .values("pk")[:1]
+        )
+        for i, (scope, _names) in enumerate(scopes)
+        for edge, day in edges.items()
+    }
+    latest = list(University.objects.filter(pk__in=ids).annotate(**pointers).values("pk", *pointers))
+    wanted = {pk for row in latest for name, pk in row.items() if name != "pk" and pk is not None}
+    running = {
+        row.pop("pk"): row
+        for row in CampusRunningTotals.objects.filter(pk__in=wanted).values("pk", *COUNT_NAMES)
+    }
+    for row in latest:
+        for i, (_scope, names) in enumerate(scopes):
+            end, start = running.get(row[f"end_{i}"]), running.get(row[f"start_{i}"])
+            for name in names:
+                totals[row["pk"]][name] = (end[name] if end else 0) - (start[name] if start else 0)
     return totals
 
 
@@ -305,9 +346,29 @@ def _overlapping(period: Period):
     return Q(date_start__lte=period.date_to, date_stop__gte=period.date_from, reach__isnull=False)
 
 
+class SnapshotInfo(NamedTuple):
+    """What the figures need of a ReachSnapshot, as plain values (cached with the table)."""
+
+    university_id: int
+    campaign_id: int | None
+    date_start: date
+    date_stop: date
+    source: str
+    reach: int | None
+    impressions: int | None
+    frequency: Decimal | None
+    fetched_at: datetime
+
+
+@lru_cache(maxsize=64)
+def _source_label(source: str, language: str | None) -> str:
+    # get_source_display() resolves a lazy label each call: 0.5 ms, 200 times per table.
+    return str(ReachSnapshot.Source(source).label) if source in ReachSnapshot.Source.values else source
+
+
 def reach_snapshots_best(
     *, university_ids, campaign: Campaign | None, period: Period
-) -> dict[int, ReachSnapshot]:
+) -> dict[int, SnapshotInfo]:
     """Per campus, the one ad-set snapshot whose range best matches the period; never a sum.
 
     Best: the campaign's own over an unattributed one, then the smallest distance between the
@@ -319,16 +380,17 @@ def reach_snapshots_best(
     if campaign is not None:
         snapshots = snapshots.filter(Q(campaign=campaign) | Q(campaign__isnull=True))
 
-    def distance(s: ReachSnapshot):
+    def distance(s: SnapshotInfo):
         return (
             campaign is not None and s.campaign_id != campaign.pk,
             abs((s.date_start - period.date_from).days) + abs((s.date_stop - period.date_to).days),
             -s.fetched_at.timestamp(),
         )
 
-    best: dict[int, ReachSnapshot] = {}
+    best: dict[int, SnapshotInfo] = {}
     # A handful of snapshots per campus: choosing among them in Python is cheap and clear.
-    for snapshot in snapshots:
+    for row in snapshots.values_list(*SnapshotInfo._fields):
+        snapshot = SnapshotInfo(*row)
         current = best.get(snapshot.university_id)
         if current is None or distance(snapshot) < distance(current):
             best[snapshot.university_id] = snapshot
@@ -386,9 +448,9 @@ def _reach_figures(
             "frequency": Figure(t("Frequency"), None, Kind.RATIO, none),
         }
     covered = {
-        "start": _short_date(snapshot.date_start, get_language()),
-        "stop": _short_date(snapshot.date_stop, get_language()),
-        "source": snapshot.get_source_display(),
+        "start": short_date(snapshot.date_start, get_language()),
+        "stop": short_date(snapshot.date_stop, get_language()),
+        "source": _source_label(snapshot.source, get_language()),
     }
     source = t("Ad set reach %(start)s–%(stop)s (%(source)s)") % covered
     if (snapshot.date_start, snapshot.date_stop) != (period.date_from, period.date_to):
@@ -425,7 +487,7 @@ def _reach_figures(
 
 def campus_figures_build(
     *,
-    university: University,
+    university: "CampusInfo | University",
     counts: dict,
     ladder: dict,
     snapshot,
@@ -523,6 +585,41 @@ def campus_figures_build(
     )
 
 
+class CampusInfo(NamedTuple):
+    """What the figures need of a University, as plain values (cached with the table)."""
+
+    pk: int
+    name: str
+    short_name: str
+    country: str
+    latitude: Decimal | None
+    longitude: Decimal | None
+    enrollment_total: int | None
+    enrollment_source: str
+    enrollment_year: int | None
+
+
+def _campus_infos(universities: QuerySet[University]) -> list[CampusInfo]:
+    return [CampusInfo(*row) for row in universities.values_list(*CampusInfo._fields)]
+
+
+@dataclass
+class TableInputs:
+    """Everything a campus table is made of, as plain numbers, dates and names.
+
+    The dashboard caches this rather than the finished figures: about a tenth of the size (the
+    figures repeat their labels, sources and caveats for every campus), the same in every
+    language, and turned into figures in a few milliseconds (_table_build).
+    """
+
+    campuses: list[CampusInfo]
+    counts: dict[int, dict[str, int]]
+    ladders: dict[int, dict[str, int]]
+    snapshots: dict[int, SnapshotInfo]
+    organic: dict[int, int]
+    outreach: tuple | None
+
+
 def campus_table(
     *,
     campaign: Campaign | None,
@@ -537,35 +634,50 @@ def campus_table(
     universities = target_universities(campaign=campaign)
     if university_ids is not None:
         universities = universities.filter(pk__in=list(university_ids))
-    return _campus_table_for(universities=list(universities), campaign=campaign, period=period, live=live)
+    inputs = table_inputs(campuses=_campus_infos(universities), campaign=campaign, period=period, live=live)
+    return _table_build(inputs, campaign=campaign, period=period, live=live)
 
 
 def campus_figures(
     *, university: University, campaign: Campaign | None, period: Period, live: bool = False
 ) -> CampusFigures:
     """All figures for one campus; it need not be one of the campaign's targets."""
-    return _campus_table_for(universities=[university], campaign=campaign, period=period, live=live)[0]
+    info = CampusInfo(*(getattr(university, name) for name in CampusInfo._fields))
+    inputs = table_inputs(campuses=[info], campaign=campaign, period=period, live=live)
+    return _table_build(inputs, campaign=campaign, period=period, live=live)[0]
 
 
-def _campus_table_for(*, universities, campaign, period, live):
-    ids = [u.pk for u in universities]
+def table_inputs(*, campuses: list[CampusInfo], campaign, period, live: bool = False) -> TableInputs:
+    """The counts, ladders, reach and outreach figures of the given campuses, read in a few queries."""
+    ids = [c.pk for c in campuses]
     if not ids:
-        return []
+        return TableInputs(campuses, {}, {}, {}, {}, None)
     counts = (campus_counts_live if live else campus_counts_summary)(
         university_ids=ids, campaign=campaign, period=period
     )
-    ladders = (ladder_counts_live if live else ladder_counts)(university_ids=ids)
-    snapshots = reach_snapshots_best(university_ids=ids, campaign=campaign, period=period)
-    organic = organic_reach_best(university_ids=ids, campaign=campaign, period=period)
-    outreach = sources.outreach_figures(university_ids=ids, campaign=campaign, period=period)
+    return TableInputs(
+        campuses=campuses,
+        counts=counts,
+        ladders=(ladder_counts_live if live else ladder_counts)(university_ids=ids),
+        snapshots=reach_snapshots_best(university_ids=ids, campaign=campaign, period=period),
+        organic=organic_reach_best(university_ids=ids, campaign=campaign, period=period),
+        outreach=sources.outreach_counts(university_ids=ids, campaign=campaign, period=period),
+    )
+
+
+def _table_build(inputs: TableInputs, *, campaign, period, live: bool = False) -> list[CampusFigures]:
+    ids = [c.pk for c in inputs.campuses]
+    if not ids:
+        return []
+    outreach = sources.outreach_figures_from(inputs.outreach, ids)
     rows = []
     language = get_language()
 
     def t(message: str) -> str:
         return _translated(message, language)
 
-    for university in universities:
-        c = counts[university.pk]
+    for university in inputs.campuses:
+        c = inputs.counts[university.pk]
         median = (
             (reply_median_live(university_id=university.pk, campaign=campaign, period=period), "")
             if live
@@ -575,9 +687,9 @@ def _campus_table_for(*, universities, campaign, period, live):
             campus_figures_build(
                 university=university,
                 counts=c,
-                ladder=ladders[university.pk],
-                snapshot=snapshots.get(university.pk),
-                organic=organic.get(university.pk),
+                ladder=inputs.ladders[university.pk],
+                snapshot=inputs.snapshots.get(university.pk),
+                organic=inputs.organic.get(university.pk),
                 period=period,
                 outreach=outreach[university.pk],
                 median=median,
@@ -594,38 +706,34 @@ def summary_generation() -> str | None:
 
 
 def campus_table_cached(*, campaign: Campaign | None, period: Period) -> list[CampusFigures]:
-    """campus_table, kept in the cache until the next refresh (the summary cannot change before).
+    """campus_table, its inputs kept in the cache until the next refresh (the summary cannot
+    change before).
 
-    Reach snapshots and outreach figures are read with it, so they too are as fresh as the last
-    refresh: a few minutes with the periodic task.
+    Reach snapshots and outreach figures are read with them, so they too are as fresh as the last
+    refresh: a few minutes with the periodic task. The cache holds TableInputs, not figures: one
+    entry serves every language, and writing it after a miss costs little.
     """
     generation = summary_generation()
     if generation is None:
         return campus_table(campaign=campaign, period=period)
-    key = (
-        f"analytics:table:{generation}:{campaign.pk if campaign else 0}:"
-        f"{period.date_from}:{period.date_to}:{get_language()}"
-    )
-    rows = cache.get(key)
-    if rows is None:
-        rows = campus_table(campaign=campaign, period=period)
-        cache.set(key, rows, timeout=3600)
-    return rows
+    inputs = cache.get(table_cache_key(generation=generation, campaign=campaign, period=period))
+    if inputs is None:
+        inputs = table_inputs_cache_fill(campaign=campaign, period=period, generation=generation)
+    return _table_build(inputs, campaign=campaign, period=period)
 
 
-def daily_series_cached(*, campaign: Campaign | None, period: Period) -> list[dict]:
-    """daily_series for every campus together, cached like campus_table_cached."""
-    generation = summary_generation()
-    if generation is None:
-        return daily_series(university_id=None, campaign=campaign, period=period)
-    key = (
-        f"analytics:series:{generation}:{campaign.pk if campaign else 0}:{period.date_from}:{period.date_to}"
+def table_cache_key(*, generation: str, campaign: Campaign | None, period: Period) -> str:
+    return (
+        f"analytics:inputs:{generation}:{campaign.pk if campaign else 0}:{period.date_from}:{period.date_to}"
     )
-    series = cache.get(key)
-    if series is None:
-        series = daily_series(university_id=None, campaign=campaign, period=period)
-        cache.set(key, series, timeout=3600)
-    return series
+
+
+def table_inputs_cache_fill(*, campaign: Campaign | None, period: Period, generation: str) -> TableInputs:
+    """Read the table's inputs and keep them in the cache for this summary generation."""
+    campuses = _campus_infos(target_universities(campaign=campaign))
+    inputs = table_inputs(campuses=campuses, campaign=campaign, period=period)
+    cache.set(table_cache_key(generation=generation, campaign=campaign, period=period), inputs, timeout=3600)
+    return inputs
 
 
 def campaign_first_visit() -> Campaign | None:

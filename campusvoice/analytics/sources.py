@@ -43,20 +43,34 @@ def _outreach_unavailable() -> dict[str, Figure]:
 def outreach_figures(*, university_ids, campaign, period) -> dict[int, dict[str, Figure]]:
     """Per campus: groups by relationship stage, letters sent and articles published in the period."""
     ids = list(university_ids)
+    return outreach_figures_from(outreach_counts(university_ids=ids, campaign=campaign, period=period), ids)
+
+
+def outreach_counts(*, university_ids, campaign, period):
+    """The counts behind outreach_figures as plain values (the dashboard caches them with its
+    table), or None when the outreach app cannot give them."""
     try:
         # A savepoint, so a missing table (app without migrations yet) leaves the transaction usable.
         with transaction.atomic():
-            counts = _outreach_counts(university_ids=ids, campaign=campaign, period=period)
+            return _outreach_counts(university_ids=list(university_ids), campaign=campaign, period=period)
     except (ImportError, AttributeError, FieldError, TypeError, DatabaseError):
         # The outreach app is still being built: a changed selector must not break the dashboard.
         logger.warning("outreach figures unavailable", exc_info=True)
-        counts = None
+        return None
+
+
+def outreach_figures_from(counts, university_ids) -> dict[int, dict[str, Figure]]:
+    """outreach_figures from what outreach_counts returned, in the current language."""
+    ids = list(university_ids)
     if counts is None:
         missing = _outreach_unavailable()  # Figures are immutable: one set serves every campus
         return dict.fromkeys(ids, missing)
-    stages_by_campus, letters, articles, stage_labels = counts
+    stages_by_campus, letters, articles, stages_in_order = counts
+    from campusvoice.outreach.models import Stage
+
     # Translated once per table, not once per campus.
-    stage_labels = [(stage, str(label)) for stage, label in stage_labels]
+    labels = dict(Stage.choices)
+    stage_labels = [(stage, str(labels.get(stage, stage))) for stage in stages_in_order]
     texts = {
         "groups": _("Groups by relationship stage"),
         "groups_source": _("Outreach relationships with campus groups, by their stage today."),
@@ -116,7 +130,7 @@ def _outreach_counts(*, university_ids, campaign, period):
         .values("university_id")
         .annotate(n=Count("id"))
     }
-    return stages, letters, articles, list(Stage.choices)
+    return stages, letters, articles, [stage for stage, _label in Stage.choices]
 
 
 def quotes_for(*, campaign, limit: int = 6) -> list[dict] | None:

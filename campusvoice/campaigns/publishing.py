@@ -230,5 +230,6 @@ def content_item_publish_now(*, item: ContentItem, by: User) -> ContentItem:
     now = timezone.now()
     if item.status == Status.APPROVED or item.scheduled_at > now:
         item = content_item_schedule(item=item, at=now, by=by)
-    transaction.on_commit(partial(tasks.content_item_publish.enqueue, item.pk, by.pk))
+    # robust: the item is scheduled for now; with the task queue down the minute's sweep publishes it.
+    transaction.on_commit(partial(tasks.content_item_publish.enqueue, item.pk, by.pk), robust=True)
     return item

@@ -13,8 +13,14 @@ The archive is a gzipped tar whose first member is `manifest.json`:
 A restore checks the manifest (engine, migrations no newer than the code), refuses a non-empty
 database unless told to replace it, verifies every checksum before it touches anything, replaces
 the database in one transaction, then re-reads every table and compares it with the manifest.
+
+Encrypted backups are that archive as an age file (https://age-encryption.org, through pyrage), to
+one or more recipients' public keys: written and read through a pipe, chunk by chunk, so neither
+the archive nor its plaintext is ever held in memory, and only the holder of a private key (the
+identity) can restore it. Each 64 KiB chunk is authenticated, so a changed byte fails the restore.
 """
 
+import contextlib
 import hashlib
 import io
 import json
@@ -32,6 +38,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path, PurePosixPath
 
+import pyrage
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.postgresql.client import DatabaseClient as PostgresClient
@@ -47,6 +54,8 @@ BOOKKEEPING_TABLES = {"django_migrations", "django_content_type", "auth_permissi
 FTS_SHADOW_TABLES = ("data", "idx", "content", "docsize", "config")
 CHUNK = 1024 * 1024
 _HASH_MODULUS = 2**256
+# The first bytes of an age file, binary and ASCII-armoured.
+AGE_HEADERS = (b"age-encryption.org/", b"-----BEGIN AGE ENCRYPTED FILE-----")
 
 
 class BackupError(ApplicationError):
@@ -258,6 +267,153 @@ class _CountingReader:
         return chunk
 
 
+# Encryption -------------------------------------------------------------------------------------
+
+
+def backup_recipients_parse(values: list[str]) -> list:
+    """age recipients from public keys: `age1…` (age-keygen) or `ssh-ed25519 …`/`ssh-rsa …`.
+
+    Raises BackupError naming the value that is neither.
+    """
+    recipients = []
+    for value in values:
+        value = value.strip()
+        try:
+            if value.startswith("age1"):
+                recipients.append(pyrage.x25519.Recipient.from_str(value))
+            elif value.startswith("ssh-"):
+                recipients.append(pyrage.ssh.Recipient.from_str(value))
+            else:
+                raise pyrage.RecipientError("unknown kind of key")
+        except pyrage.RecipientError as exc:
+            # A public key, so it may be shown.
+            raise BackupError(
+                f"{value[:24]!r} is not an age recipient (age1…, from age-keygen) or an SSH public key: {exc}."
+            ) from exc
+    return recipients
+
+
+def backup_identities_read(path: Path) -> list:
+    """The private keys in an age identity file (AGE-SECRET-KEY-1… lines) or an SSH private key.
+
+    Raises BackupError; the message never quotes the file's contents.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BackupError(f"Cannot read the identity file {path}: {exc}.") from exc
+    if "PRIVATE KEY-----" in text:
+        try:
+            return [pyrage.ssh.Identity.from_buffer(text.encode())]
+        except pyrage.IdentityError as exc:
+            raise BackupError(
+                f"{path} is an SSH private key that cannot be used (one with a passphrase is not supported): {exc}."
+            ) from exc
+    identities = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(pyrage.x25519.Identity.from_str(line))
+        except pyrage.IdentityError as exc:
+            raise BackupError(f"{path}, line {number}: not an age identity (AGE-SECRET-KEY-1…).") from exc
+    if not identities:
+        raise BackupError(f"{path} holds no age identity (AGE-SECRET-KEY-1… line).")
+    return identities
+
+
+def _is_encrypted(path: Path) -> bool:
+    with open(path, "rb") as source:
+        start = source.read(64)
+    return start.startswith(AGE_HEADERS)
+
+
+@contextlib.contextmanager
+def _encrypting(target, recipients: list):
+    """A file to write to; a thread encrypts what arrives into `target` with age, chunk by chunk."""
+    read_fd, write_fd = os.pipe()
+    failure: list[BaseException] = []
+
+    def encrypt():
+        try:
+            with open(read_fd, "rb") as source:
+                pyrage.encrypt_io(source, target, recipients)
+        except Exception as exc:  # reported by the writer below
+            failure.append(exc)
+
+    thread = threading.Thread(target=encrypt, name="backup-encrypt", daemon=True)
+    thread.start()
+    sink = open(write_fd, "wb")
+    broken = None
+    try:
+        yield sink
+    except BrokenPipeError as exc:
+        broken = exc  # the encrypter stopped: its own error is the one to report
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            sink.close()  # the end of the plaintext: the encrypter writes its last chunk and stops
+        thread.join()
+    if failure:
+        raise BackupError(f"Encrypting the backup failed: {failure[0]}.") from failure[0]
+    if broken:
+        raise broken
+
+
+class _Decrypting:
+    """The plaintext of an age file, decrypted by a thread while it is read (never all in memory).
+
+    A wrong key, a changed byte or a cut-off file raises BackupError from read(): at once for a
+    wrong key, at the damaged chunk otherwise, and at the end for a truncated file.
+    """
+
+    def __init__(self, path: Path, identities: list):
+        self.path = path
+        self.error: Exception | None = None
+        read_fd, write_fd = os.pipe()
+        self._pipe = open(read_fd, "rb")
+        self._thread = threading.Thread(
+            target=self._decrypt, args=(identities, write_fd), name="backup-decrypt", daemon=True
+        )
+        self._thread.start()
+
+    def _decrypt(self, identities, write_fd):
+        # The error is recorded before the pipe closes, so the reader sees it with the end of data.
+        with contextlib.suppress(BrokenPipeError), open(write_fd, "wb") as sink:
+            try:
+                with open(self.path, "rb") as source:
+                    pyrage.decrypt_io(source, sink, identities)
+            except Exception as exc:
+                self.error = exc
+
+    def read(self, size=-1):
+        data = self._pipe.read(size)
+        if not data:
+            self._thread.join()
+            if self.error is not None:
+                raise self._failure()
+        return data
+
+    def _failure(self) -> BackupError:
+        error = self.error
+        if isinstance(error, pyrage.DecryptError) and "no matching keys" in str(error).lower():
+            return BackupError(
+                f"{self.path} cannot be decrypted with the identity given: it was encrypted to another "
+                "key. Nothing was changed."
+            )
+        return BackupError(f"{self.path} cannot be decrypted ({error}): it is damaged or cut short.")
+
+    def finish(self) -> None:
+        """Read to the end, so the last chunk is authenticated too."""
+        while self.read(CHUNK):
+            pass
+
+    def close(self) -> None:
+        self._pipe.close()  # a decrypter still writing gets a broken pipe and stops
+        self._thread.join()
+
+
 # Backup -----------------------------------------------------------------------------------------
 
 
@@ -338,11 +494,18 @@ def _dump_sqlite(connection, target: Path, *, progress: Progress) -> tuple[dict,
     return {"database": {"file": "database.sqlite3", "sqlite_version": version}, "tables": tables}, migrations
 
 
-def backup_create(*, output: Path, using: str = DEFAULT_DB_ALIAS, progress: Progress = _NoProgress) -> dict:
+def backup_create(
+    *,
+    output: Path,
+    using: str = DEFAULT_DB_ALIAS,
+    progress: Progress = _NoProgress,
+    recipients: list | None = None,
+) -> dict:
     """Write a backup archive of the database and MEDIA_ROOT to `output`; returns its manifest.
 
     The file appears only when complete (written beside it, then renamed) and only its owner may
-    read it: it holds every comment and supporter. Raises BackupError.
+    read it: it holds every comment and supporter. With `recipients` (backup_recipients_parse) the
+    archive is written as an age file only their private keys open. Raises BackupError.
     """
     output = Path(output)
     if output.exists():
@@ -389,7 +552,11 @@ def backup_create(*, output: Path, using: str = DEFAULT_DB_ALIAS, progress: Prog
         try:
             total = sum(entry["size"] for entry in files.values())
             bar = progress(total=total, desc="Writing archive", unit="B", unit_scale=True)
-            with os.fdopen(descriptor, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
+            with (
+                os.fdopen(descriptor, "wb") as raw,
+                _encrypting(raw, recipients) if recipients else contextlib.nullcontext(raw) as sink,
+                tarfile.open(fileobj=sink, mode="w:gz") as archive,
+            ):
                 body = json.dumps(manifest, indent=2, sort_keys=True).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mtime, info.mode = len(body), int(datetime.now(UTC).timestamp()), 0o600
@@ -411,13 +578,36 @@ def backup_create(*, output: Path, using: str = DEFAULT_DB_ALIAS, progress: Prog
 # Restore ----------------------------------------------------------------------------------------
 
 
-def _open_archive(path: Path) -> tarfile.TarFile:
+@contextlib.contextmanager
+def _open_archive(path: Path, identities: list | None = None):
+    """(the archive read as a stream, a callable that reads the file to its end).
+
+    An age-encrypted file is decrypted while it is read, with `identities`.
+    """
     try:
-        return tarfile.open(path, mode="r|*")
+        encrypted = _is_encrypted(path)
     except FileNotFoundError as exc:
         raise BackupError(f"{path} does not exist.") from exc
-    except (tarfile.TarError, OSError) as exc:
-        raise BackupError(f"{path} is not a campusvoice backup (not a tar archive: {exc}).") from exc
+    except OSError as exc:
+        raise BackupError(f"Cannot read {path}: {exc}.") from exc
+    if encrypted and not identities:
+        raise BackupError(
+            f"{path} is encrypted: give the private key with --identity FILE or "
+            "CAMPUSVOICE_BACKUP_IDENTITY_FILE."
+        )
+    source = _Decrypting(path, identities) if encrypted else None
+    try:
+        try:
+            archive = (
+                tarfile.open(path, mode="r|*") if source is None else tarfile.open(fileobj=source, mode="r|*")
+            )
+        except (tarfile.TarError, OSError) as exc:
+            raise BackupError(f"{path} is not a campusvoice backup (not a tar archive: {exc}).") from exc
+        with archive:
+            yield archive, (source.finish if source else lambda: None)
+    finally:
+        if source is not None:
+            source.close()
 
 
 def _read_manifest(archive: tarfile.TarFile, path: Path) -> dict:
@@ -441,9 +631,9 @@ def _read_manifest(archive: tarfile.TarFile, path: Path) -> dict:
     return manifest
 
 
-def backup_manifest_read(*, path: Path) -> dict:
+def backup_manifest_read(*, path: Path, identities: list | None = None) -> dict:
     """The manifest of a backup archive, after checking that it is one."""
-    with _open_archive(Path(path)) as archive:
+    with _open_archive(Path(path), identities) as (archive, _finish):
         return _read_manifest(archive, Path(path))
 
 
@@ -668,12 +858,14 @@ def backup_restore(
     confirm: Callable[[str], bool] | None = None,
     verify_only: bool = False,
     progress: Progress = _NoProgress,
+    identities: list | None = None,
 ) -> RestoreReport:
     """Replace the database and MEDIA_ROOT with the contents of a backup archive, then verify them.
 
     A database that holds rows (beyond what `migrate` writes) or uploads is replaced only when
     `replace` is true or `confirm(description)` returns true. Every checksum is verified before
-    anything changes; `verify_only` stops there. Raises BackupError, naming the problem.
+    anything changes; `verify_only` stops there. An encrypted archive needs `identities`
+    (backup_identities_read). Raises BackupError, naming the problem.
     """
     path = Path(path)
     connection = connections[using]
@@ -682,7 +874,7 @@ def backup_restore(
     if engine == "sqlite" and not (name.startswith("file:") or name == ":memory:"):
         # A new machine: the var folder may not exist yet.
         Path(name).parent.mkdir(parents=True, exist_ok=True)
-    with _open_archive(path) as archive:
+    with _open_archive(path, identities) as (archive, finish):
         manifest = _read_manifest(archive, path)
         pending = _check_compatible(manifest, engine=engine, path=path)
         report = RestoreReport(manifest=manifest, pending_migrations=pending)
@@ -704,6 +896,7 @@ def backup_restore(
         with tempfile.TemporaryDirectory(dir=media_parent, prefix=".campusvoice-restore-") as staging:
             staging = Path(staging)
             _extract_verified(archive, manifest, staging, path=path, progress=progress)
+            finish()  # an encrypted file is authenticated to its last byte before anything changes
             if verify_only:
                 return report
             database = staging / manifest["database"]["file"]

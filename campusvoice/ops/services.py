@@ -64,6 +64,7 @@ def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
     """The command line for gunicorn serving campusvoice's WSGI application.
 
     No access log: request lines carry addresses and tokens, and the proxy logs requests anyway.
+    gunicorn's own messages go through our log format (campusvoice/ops/gunicorn_logs.py).
     """
     return [
         sys.executable,
@@ -77,6 +78,7 @@ def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
         # a second server on the machine would take over the first one's; nothing here uses it.
         "--no-control-socket",
         "--error-logfile=-",
+        "--logger-class=campusvoice.ops.gunicorn_logs.Logger",
     ]
 
 
@@ -226,6 +228,25 @@ def tasks_requeue_orphaned(
     if any(counts.values()):
         logger.warning("orphaned tasks: %(requeued)d requeued, %(failed)d failed", counts)
     return counts
+
+
+def redis_reachable() -> bool:
+    """Whether the Redis of the task queue (REDIS_URL) answers a PING within a second."""
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.exceptions.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+def redis_wait(*, every: float = 2.0) -> None:
+    """Block until the Redis of the task queue answers again (after a restart or a fail-over)."""
+    while not redis_reachable():
+        time.sleep(every)
 
 
 def database_wait(*, every: float = 2.0, stdout=None) -> None:

@@ -5,12 +5,15 @@ Anyone may open them (@public). They load nothing from other hosts, work without
 (/p/it/…) with links to switch.
 """
 
+import secrets
 from functools import wraps
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -101,16 +104,20 @@ def _too_many(request: HttpRequest, retry_after: int, *, lang: str) -> HttpRespo
 
 
 def _petition_and_version(slug: str, code: str | None) -> tuple[Petition, PetitionVersion | None]:
-    try:
-        petition = selectors.open_petition(slug=slug)
-    except Petition.DoesNotExist:
-        raise Http404 from None
+    petition, _versions = _public_petition(slug)
     version = None
     if code:
         version = get_object_or_404(
             PetitionVersion.objects.select_related("university"), petition=petition, code=code
         )
     return petition, version
+
+
+def _public_petition(slug: str) -> tuple[Petition, list[PetitionVersion]]:
+    try:
+        return selectors.public_petition(slug=slug)
+    except Petition.DoesNotExist:
+        raise Http404 from None
 
 
 # The rendered fields of the unbound signing form, keyed by everything they show: the same HTML for
@@ -136,14 +143,72 @@ def _fields_html(form: SignForm, *, petition: Petition, versions: list, version,
     return html
 
 
-def _sign(request: HttpRequest, *, petition, version, lang: str, template: str, done_url: str, extra=None):
+# The whole page of an unbound form, for a visitor who brought no query string: the same HTML for
+# everyone but three per-visitor strings (the CSRF token, the puzzle's challenge, the CSP nonce of
+# the puzzle's script). It is rendered once with a slot in their place, kept per process and keyed
+# by everything else the page shows, and each visitor gets a copy with their own strings put in.
+# The counters are in the key, so the page is rendered again when they change (every few seconds
+# at most: selectors.COUNTS_CACHE_SECONDS).
+_PAGES: dict[tuple, str] = {}
+_PAGES_MAX = 200
+_SLOT = secrets.token_hex(12)  # per process: no petition text can hold it by accident
+SLOTS = {"csrf": f"cvslot{_SLOT}csrf", "pow": f"cvslot{_SLOT}pow", "nonce": f"cvslot{_SLOT}nonce"}
+
+
+def _page_key(request: HttpRequest, *, petition, version, versions, counts, pow_challenge, lang, template):
+    return (
+        template,
+        request.path,
+        lang,
+        petition.pk,
+        petition.updated_at,
+        petition.is_open,
+        version.pk if version else None,
+        version.updated_at if version else None,
+        tuple((v.pk, v.code, v.updated_at, v.university.name) for v in versions),
+        counts,
+        bool(pow_challenge),
+    )
+
+
+def _page_from_cache(
+    request: HttpRequest, key: tuple, context, *, pow_challenge, template: str
+) -> HttpResponse:
+    """The cached page with this visitor's strings put in; `context()` renders it on a miss."""
+    html = _PAGES.get(key)
+    if html is None:
+        slots = {"csrf_token": SLOTS["csrf"], "csp_nonce": SLOTS["nonce"]}
+        if pow_challenge:
+            slots["pow_challenge"] = SLOTS["pow"]
+        html = render_to_string(template, context() | slots, request)
+        if len(_PAGES) >= _PAGES_MAX:
+            _PAGES.clear()
+        _PAGES[key] = html
+    html = html.replace(SLOTS["csrf"], get_token(request))  # also sets the visitor's CSRF cookie
+    if pow_challenge:
+        html = html.replace(SLOTS["pow"], pow_challenge)
+    if SLOTS["nonce"] in html:
+        html = html.replace(SLOTS["nonce"], str(get_nonce(request)))  # the CSP header names it
+    return HttpResponse(html)
+
+
+def _sign(
+    request: HttpRequest,
+    *,
+    petition,
+    version,
+    lang: str,
+    template: str,
+    done_url: str,
+    extra=None,
+    versions=None,
+):
     """The signing form, shared by the petition page and the embed. Always the same answer after a
     submission, whatever happened to the address."""
     ip_key = throttling.ip_hash(throttling.ip_of(request))
     pow_challenge = None
     if request.method == "POST":
-        retry = throttling.hit("ip", f"sign:{ip_key}")
-        throttling.hit("global", "all")
+        retry, pow_needed = throttling.submission_count(ip_key=f"sign:{ip_key}")
         if retry:
             return _too_many(request, retry, lang=lang)
         if request.POST.get(HONEYPOT):
@@ -152,50 +217,70 @@ def _sign(request: HttpRequest, *, petition, version, lang: str, template: str, 
         if form.is_valid() and petition.is_open:
             data = form.cleaned_data
             solved = throttling.pow_verify(data["pow_challenge"], data["pow_solution"])
-            if throttling.pow_required(ip_key=f"sign:{ip_key}") and not solved:
+            if pow_needed and not solved:
                 pow_challenge = throttling.pow_challenge()
             else:
-                send = throttling.hit("address", throttling.key_hash(email_canonical(data["email"]))) is None
-                signing.signature_submit(
-                    petition=petition,
-                    version=data["version"] or version,
-                    name=data["name"],
-                    email=data["email"],
-                    contact_ok=data["contact_ok"],
-                    language=lang,
-                    attribution=form.attribution(),
-                    ip_hash=ip_key,
-                    user_agent_family=throttling.user_agent_family(request.headers.get("User-Agent", "")),
-                    send=send,
-                )
+                address = throttling.key_hash(email_canonical(data["email"]))
+                with throttling.counted_unless_failed("address", address) as wait:
+                    signing.signature_submit(
+                        petition=petition,
+                        version=data["version"] or version,
+                        name=data["name"],
+                        email=data["email"],
+                        contact_ok=data["contact_ok"],
+                        language=lang,
+                        attribution=form.attribution(),
+                        ip_hash=ip_key,
+                        user_agent_family=throttling.user_agent_family(request.headers.get("User-Agent", "")),
+                        send=wait is None,
+                    )
                 return redirect(done_url)
     else:
-        initial = {name: request.GET.get(name, "")[:100] for name in ATTRIBUTION}
-        form = SignForm(initial=initial, petition=petition, language=lang, version=version)
+        form = None  # made only when the page is rendered (not when it comes from _PAGES)
         if throttling.pow_required(ip_key=f"sign:{ip_key}"):
             pow_challenge = throttling.pow_challenge()
     whole, mine = selectors.public_counts(petition=petition, version=version)
-    versions = list(petition.versions.select_related("university").order_by("university__name"))
-    fields = None
-    if not form.is_bound and not any(form.initial.get(name) for name in ATTRIBUTION):
-        fields = _fields_html(form, petition=petition, versions=versions, version=version, lang=lang)
-    context = {
-        "petition": petition,
-        "version": version,
-        "title": version.title(lang) if version else petition.title(lang),
-        "text": version.text(lang) if version else petition.text(lang),
-        "target": version.target if version else petition.target_description,
-        "counts": whole,
-        "version_counts": mine,
-        "form": form,
-        "form_fields": fields,
-        "pow_challenge": pow_challenge,
-        "lang": lang,
-        "language_links": _language_links(request, lang),
-        "versions": versions,
-        **(extra or {}),
-    }
-    return render(request, template, context)
+    if versions is None:
+        versions = list(petition.versions.select_related("university").order_by("university__name"))
+
+    def context() -> dict:
+        nonlocal form
+        if form is None:
+            initial = {name: request.GET.get(name, "")[:100] for name in ATTRIBUTION}
+            form = SignForm(initial=initial, petition=petition, language=lang, version=version)
+        fields = None
+        if not form.is_bound and not any(form.initial.get(name) for name in ATTRIBUTION):
+            fields = _fields_html(form, petition=petition, versions=versions, version=version, lang=lang)
+        return {
+            "petition": petition,
+            "version": version,
+            "title": version.title(lang) if version else petition.title(lang),
+            "text": version.text(lang) if version else petition.text(lang),
+            "target": version.target if version else petition.target_description,
+            "counts": whole,
+            "version_counts": mine,
+            "form": form,
+            "form_fields": fields,
+            "pow_challenge": pow_challenge,
+            "lang": lang,
+            "language_links": _language_links(request, lang),
+            "versions": versions,
+            **(extra or {}),
+        }
+
+    if form is None and not extra and not request.GET:
+        key = _page_key(
+            request,
+            petition=petition,
+            version=version,
+            versions=versions,
+            counts=(whole, mine),
+            pow_challenge=pow_challenge,
+            lang=lang,
+            template=template,
+        )
+        return _page_from_cache(request, key, context, pow_challenge=pow_challenge, template=template)
+    return render(request, template, context())
 
 
 def _thanks_url(petition: Petition, version: PetitionVersion | None, lang: str) -> str:
@@ -207,9 +292,15 @@ def _thanks_url(petition: Petition, version: PetitionVersion | None, lang: str) 
 @in_language
 @require_http_methods(["GET", "POST"])
 def petition_page(request: HttpRequest, lang: str, slug: str, code: str | None = None) -> HttpResponse:
-    petition, version = _petition_and_version(slug, code)
+    petition, versions = _public_petition(slug)
+    version = None
+    if code:
+        version = next((v for v in versions if v.code == code), None)
+        if version is None:
+            raise Http404
     return _sign(
         request,
+        versions=versions,
         petition=petition,
         version=version,
         lang=lang,

@@ -1,8 +1,10 @@
 """Reads for petitions: counters, signature search, the mail queue, stories."""
 
+import functools
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
 from campusvoice.petitions.models import OutgoingEmail, Petition, PetitionVersion, Signature, Story
@@ -72,6 +74,51 @@ def petitions_list() -> QuerySet[Petition]:
         confirmed=Count("signatures", filter=Q(signatures__status=Signature.Status.CONFIRMED)),
         unconfirmed=Count("signatures", filter=Q(signatures__status=Signature.Status.UNCONFIRMED)),
     )
+
+
+# The public pages' petition and its campus versions, kept per process. Each call checks them with
+# one small query (no ORM: building a query costs more CPU than running this one) of what could
+# have changed: the rows' updated_at (every save sets it), is_open and the number of versions.
+_PUBLIC: dict[str, tuple[tuple, Petition, list[PetitionVersion]]] = {}
+_PUBLIC_MAX = 200
+
+
+@functools.cache
+def _stamp_sql() -> str:
+    petition, version = Petition._meta.db_table, PetitionVersion._meta.db_table
+    campaign = Petition._meta.get_field("campaign").related_model._meta.db_table
+    university = PetitionVersion._meta.get_field("university").related_model._meta.db_table
+    # Table names from the models; the slug is a parameter.
+    sql = "SELECT p.id, p.updated_at, p.is_open, c.updated_at,"
+    sql += " (SELECT COUNT(*) FROM {version} v WHERE v.petition_id = p.id),"
+    sql += " (SELECT MAX(v.updated_at) FROM {version} v WHERE v.petition_id = p.id),"
+    sql += " (SELECT MAX(u.updated_at) FROM {version} v JOIN {university} u ON u.id = v.university_id"
+    sql += " WHERE v.petition_id = p.id)"
+    sql += " FROM {petition} p JOIN {campaign} c ON c.id = p.campaign_id WHERE p.slug = %s"
+    return sql.format(petition=petition, version=version, campaign=campaign, university=university)
+
+
+def public_petition(*, slug: str) -> tuple[Petition, list[PetitionVersion]]:
+    """The petition behind a public page (open or closed) and its campus versions by campus name.
+
+    The objects are shared by the requests of this process: read them, never change them.
+    Raises Petition.DoesNotExist.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_stamp_sql(), [slug])
+        stamp = cursor.fetchone()
+    if stamp is None:
+        raise Petition.DoesNotExist
+    cached = _PUBLIC.get(slug)
+    if cached is not None and cached[0] == tuple(stamp):
+        return cached[1], cached[2]
+    # Read after the stamp: a change in between shows as a new stamp on the next call.
+    petition = Petition.objects.select_related("campaign").get(slug=slug)
+    versions = list(petition.versions.select_related("university").order_by("university__name"))
+    if len(_PUBLIC) >= _PUBLIC_MAX:
+        _PUBLIC.clear()
+    _PUBLIC[slug] = (tuple(stamp), petition, versions)
+    return petition, versions
 
 
 def open_petition(*, slug: str) -> Petition:

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import secrets
 import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core import signing
@@ -104,6 +105,51 @@ def hit(scope: str, key: str, *, limit: Limit | None = None) -> int | None:
     return ratelimit.retry_after(total, limit, now)
 
 
+@contextmanager
+def counted_unless_failed(scope: str, key: str):
+    """`hit` for the block's attempt, given back if the block raises.
+
+    An attempt the server failed (database down, disk full) answered with an error page must not
+    use up what the person may try: the retry after the error would otherwise be silently capped.
+    """
+    limit, now = limits()[scope], time.time()
+    cache_key = _cache_key(scope, key, limit, now)
+    try:
+        total = ratelimit.count(cache_key, limit)
+    except CACHE_DOWN as exc:
+        _cache_down(exc)
+        yield None
+        return
+    try:
+        yield ratelimit.retry_after(total, limit, now)
+    except BaseException:
+        try:
+            cache.decr(cache_key)
+        except Exception as exc:  # best effort: the count expires with its window anyway
+            logger.warning("rate-limit count not given back (%s)", type(exc).__name__)
+        raise
+
+
+def submission_count(*, ip_key: str) -> tuple[int | None, bool]:
+    """Count one submission against its IP's limit and everyone's, in one cache round trip.
+
+    Returns (seconds to wait if the IP is past its limit, else None; whether the submission needs
+    a solved puzzle): the same as `hit("ip", …)`, `hit("global", "all")` then `pow_required`.
+    """
+    now = time.time()
+    ip_limit, all_limit = limits()["ip"], limits()["global"]
+    keys = [
+        (_cache_key("ip", ip_key, ip_limit, now), ip_limit),
+        (_cache_key("global", "all", all_limit, now), all_limit),
+    ]
+    try:
+        ip_total, all_total = ratelimit.count_many(keys)
+    except CACHE_DOWN as exc:
+        _cache_down(exc)
+        return None, True
+    return ratelimit.retry_after(ip_total, ip_limit, now), _pow_needed(ip_total, all_total)
+
+
 def seen(scope: str, key: str) -> int:
     """How many attempts this window has counted so far, without counting one."""
     limit = limits()[scope]
@@ -123,8 +169,6 @@ def pow_bits() -> int:
 
 def pow_required(*, ip_key: str) -> bool:
     """Ask for a puzzle once this IP, or everyone together, is busier than the thresholds."""
-    per_ip = _setting("CAMPUSVOICE_POW_AFTER_PER_IP", 5)
-    per_minute = _setting("CAMPUSVOICE_POW_AFTER_GLOBAL_PER_MINUTE", 60)
     now = time.time()
     keys = {
         scope: _cache_key(scope, key, limits()[scope], now)
@@ -135,7 +179,13 @@ def pow_required(*, ip_key: str) -> bool:
     except CACHE_DOWN as exc:
         _cache_down(exc)
         return True
-    return counts.get(keys["ip"], 0) >= per_ip or counts.get(keys["global"], 0) >= per_minute
+    return _pow_needed(counts.get(keys["ip"], 0), counts.get(keys["global"], 0))
+
+
+def _pow_needed(ip_total: int, all_total: int) -> bool:
+    per_ip = _setting("CAMPUSVOICE_POW_AFTER_PER_IP", 5)
+    per_minute = _setting("CAMPUSVOICE_POW_AFTER_GLOBAL_PER_MINUTE", 60)
+    return ip_total >= per_ip or all_total >= per_minute
 
 
 def pow_challenge() -> str:

@@ -83,6 +83,8 @@ def status_figures(*, failed_shown: int = 10) -> dict:
             .values("id", "task_path", "finished_at", "exception_class_path")[:failed_shown]
         )
         figures["failed_count"] = figures["tasks"].get("FAILED", 0)
+    elif settings.TASKS_BACKEND == "rq":
+        figures |= _rq_figures(failed_shown=failed_shown)
     figures["mail"] = dict(
         OutgoingEmail.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
     )
@@ -97,3 +99,48 @@ def status_figures(*, failed_shown: int = 10) -> dict:
             )
         )
     return figures
+
+
+def _rq_figures(*, failed_shown: int) -> dict:
+    """The same figures from RQ's queues and registries in Redis; tasks None if Redis is down.
+
+    A task whose worker died, or that raised, is in RQ's failed registry: shown here with its
+    exception's class (never its message). The row-based sweeps (mail, webhooks, posts) retry the
+    work itself; `rq requeue --all -u $REDIS_URL` runs the failed tasks again.
+    """
+    import redis
+    from rq import Queue
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=2)
+    try:
+        tasks, failed_ids = {"QUEUED": 0, "RUNNING": 0, "SCHEDULED": 0, "FAILED": 0}, []
+        for name in settings.TASKS["default"].get("QUEUES") or ["default"]:
+            queue = Queue(name, connection=client)
+            failed = FailedJobRegistry(queue=queue)
+            tasks["QUEUED"] += queue.count
+            tasks["RUNNING"] += StartedJobRegistry(queue=queue).count
+            tasks["SCHEDULED"] += ScheduledJobRegistry(queue=queue).count
+            tasks["FAILED"] += failed.count
+            failed_ids += failed.get_job_ids(0, failed_shown - 1)
+        failed_tasks = []
+        for job in Job.fetch_many(failed_ids[:failed_shown], connection=client):
+            if job is None:
+                continue
+            result = job.latest_result()
+            lines = (result.exc_string if result and result.exc_string else "").strip().splitlines()
+            failed_tasks.append(
+                {
+                    "id": job.id,
+                    "task_path": job.func_name,
+                    "exception_class_path": lines[-1].split(":", 1)[0] if lines else "",
+                    "finished_at": job.ended_at,
+                }
+            )
+    except redis.exceptions.RedisError as exc:
+        logger.warning("status: the task queue's Redis failed: %s", type(exc).__name__)
+        return {"tasks": None, "tasks_unreachable": True}
+    finally:
+        client.close()
+    return {"tasks": tasks, "failed_tasks": failed_tasks, "failed_count": tasks["FAILED"]}

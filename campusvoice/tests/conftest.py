@@ -24,10 +24,16 @@ TEXT = "\n".join(TEXT_PAYLOADS + LOCAL_LINK_FILES)
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # Rate-limit counters live in the cache, keyed by hashed IPs and member ids that repeat
-    # between tests.
+    # between tests. Nor the petition pages a web process keeps (see petitions/tests/conftest.py).
+    from campusvoice.petitions import public_views, selectors
+
     cache.clear()
+    public_views._PAGES.clear()
+    selectors._PUBLIC.clear()
     yield
     cache.clear()
+    public_views._PAGES.clear()
+    selectors._PUBLIC.clear()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from campusvoice.conversations.templatetags.inbox_text import INVISIBLE
 from campusvoice.petitions.tests.factories import PetitionFactory
 from campusvoice.tests.conftest import render_letters
 from conftest import login_as
@@ -46,12 +47,17 @@ def test_hostile_text_never_runs_in_the_browser(
         reverse("outreach:board", kwargs={"campaign_pk": campaign}),
         reverse("conversations:comment-detail", kwargs={"pk": hostile["comment"][0]}),
         reverse("home"),
+        # Drop-downs whose options are names people typed: a form's select, hand-written ones.
+        reverse("petitions:version-create", kwargs={"petition_pk": hostile["petition"][0]}),
+        reverse("campaigns:calendar", kwargs={"pk": campaign}),
+        reverse("outreach:letter-list"),
         reverse("petitions_public:petition", kwargs={"lang": "en", "slug": petition.slug}),
         reverse(
             "petitions_public:story-create", kwargs={"lang": "en", "campaign_slug": petition.campaign.slug}
         ),
     ]
 
+    options: set[str] = set()
     for path in paths:
         response = page.goto(f"{live_server.url}{path}")
         assert response.status == 200, path
@@ -61,5 +67,9 @@ def test_hostile_text_never_runs_in_the_browser(
         assert page.evaluate("window.__pwned") is None, path
         assert dialogs == [], path
         assert page.evaluate("document.querySelectorAll('a[href^=\"javascript:\" i]').length") == 0, path
+        options.update(page.eval_on_selector_all("option", "els => els.map(e => e.textContent)"))
 
     assert page.csp_violations == []
+    # The drop-downs showed the controls in typed names as markers, never the controls themselves.
+    assert any("[U+202E]" in option for option in options)
+    assert not [option for option in options if INVISIBLE.search(option)]

@@ -131,3 +131,94 @@ def test_the_dashboard_shows_the_map_with_its_table(client_for, small):
     assert table.index("Beta University") < table.index("Alpha University")
     assert "≤ 5.0 %" in table and "≤ 4.0 %" in table
     assert "Natural Earth" in html
+
+
+CONTIGUOUS = [("NYU", -73.99, 40.73, 0.18), ("UF", -82.35, 29.65, 0.05), ("UW", -122.30, 47.65, 0.02)]
+OUTLYING = [
+    ("UAA", -149.82, 61.19, 0.04),  # Anchorage, Alaska
+    ("Manoa", -157.82, 21.30, 0.03),  # Honolulu, Hawaii
+    ("UPR", -66.05, 18.40, None),  # San Juan, Puerto Rico
+]
+
+
+@pytest.mark.parametrize("outlying", OUTLYING, ids=lambda c: c[0])
+def test_a_campus_in_alaska_hawaii_or_puerto_rico_does_not_stretch_the_us_map(outlying):
+    alone = charts.map_layout(CONTIGUOUS, "US", 640)
+    main, inset = charts.map_layout([*CONTIGUOUS, outlying], "US", 640)
+
+    # The main frame is the one the contiguous campuses get on their own, to the pixel.
+    assert main.view == alone[0].view and {c[0] for c in main.campuses} == {"NYU", "UF", "UW"}
+    # The outlying campus sits in its own box under the main map, inside that box's frame.
+    assert [c[0] for c in inset.campuses] == [outlying[0]]
+    assert inset.y >= main.view.height and inset.x + inset.view.width <= 640
+    x, y = inset.view.xy(inset.campuses[0][1], inset.campuses[0][2])
+    assert 0 < x < inset.view.width and 0 < y < inset.view.height
+
+
+def test_each_outlying_part_gets_its_own_named_inset_in_a_row_that_fits_the_map():
+    panels = charts.map_layout([*CONTIGUOUS, *OUTLYING], "US", 640)
+
+    assert [p.name for p in panels] == ["", "Alaska", "Hawaii", "Puerto Rico"]
+    insets = panels[1:]
+    assert len({p.y for p in insets}) == 1  # one row
+    for left, right in zip(insets, insets[1:], strict=False):
+        assert left.x + left.view.width < right.x  # side by side, never overlapping
+    assert insets[-1].x + insets[-1].view.width <= 640
+    # Each inset frames its whole state, not only the campus: Hawaii from Kauai to the Big Island.
+    hawaii = insets[1].view
+    assert hawaii.west <= -159.8 and hawaii.east >= -154.8
+
+
+def test_the_insets_are_drawn_with_their_names():
+    campuses = [*CONTIGUOUS, *OUTLYING]
+    with translation.override("en"):
+        svg = charts.campus_map(title="US", desc="US", campuses=campuses, country="US")
+    assert svg.count('transform="translate(') == 3
+    assert ">Alaska</text>" in svg and ">Hawaii</text>" in svg and ">Puerto Rico</text>" in svg
+
+
+def test_the_inset_names_and_the_legend_are_in_italian():
+    with translation.override("it"):
+        svg = charts.campus_map(title="US", desc="US", campuses=[*CONTIGUOUS, *OUTLYING], country="US")
+
+    assert ">Porto Rico</text>" in svg and ">nessun dato</text>" in svg
+
+
+def test_campuses_all_in_one_outlying_part_get_an_ordinary_map():
+    panels = charts.map_layout([OUTLYING[1], ("Hilo", -155.08, 19.70, 0.01)], "US", 640)
+
+    assert len(panels) == 1 and panels[0].name == ""
+    assert panels[0].view.west > -161 and panels[0].view.east < -153
+
+
+def test_the_alaska_inset_keeps_the_aleutians_west_of_the_date_line_beside_the_state():
+    alaska = geography.INSETS["US"][0]
+    assert alaska.holds(179.0, 52.0) == pytest.approx(-181.0)  # Amchitka-ish, moved 360° west
+    view = charts.inset_view(alaska.frame, 150)
+
+    countries, _states = geography.rings_within((view.west, view.south, view.east, view.north))
+
+    # No ring spans the map: Russia's, which crosses the date line, is unwrapped to one side.
+    for _numeric, rings in countries:
+        for ring in rings:
+            assert ring.bbox[2] - ring.bbox[0] < 360
+            assert ring.bbox[2] <= 0
+    us = dict(countries)[geography.country_numeric("US")]
+    assert min(ring.bbox[0] for ring in us) < -180  # the Aleutians beyond 180° are there
+
+
+def test_map_names_are_large_enough_to_read_in_a_half_width_card():
+    # The card shows the 640-wide map at about 550 px: 14 units read as 12 px.
+    svg = charts.campus_map(title="US", desc="US", campuses=CONTIGUOUS, country="US")
+
+    sizes = {int(size) for size in re.findall(r'<text[^>]*font-size="(\d+)"', svg)}
+    assert sizes == {charts.MAP_FONT} and charts.MAP_FONT * 550 / 640 >= 12
+    assert "NYU</text>" in svg
+
+
+def test_the_legend_runs_on_to_a_second_line_when_it_must():
+    with translation.override("en"):
+        _one, one_line = charts._legend(charts.share_classes([0.05]), top=0, width=640)
+        _two, two_lines = charts._legend(charts.share_classes([0.05]), top=0, width=300)
+
+    assert two_lines > one_line

@@ -158,6 +158,53 @@ def widen(a: Analysed, char_ngrams: tuple[int, ...]) -> Analysed:
     return replace(a, grams=grams, char_scale=_inverse_sqrt(chars_per_doc))
 
 
+# Disclosure cues (1.4.0): a first-person word, a word for an assault or harassment, a narrated event
+# and a witness verb, English and Italian, matched per token (lower case; harm and event words by
+# prefix, so inflections match: "molestata", "harassed"). The heads see five yes/no columns per
+# comment: first person, harm, first person and harm, witness and harm, first person and event.
+# Each bag of n-grams sees "I" and "groped" separately; these columns see them together.
+_FIRST_PERSON = frozenset(
+    "i me my myself mine i'm i've i'd im io mi mio mia miei mie ero sono ho avevo stata m'ha m'hanno".split()
+)
+_HARM = tuple(
+    "rape raping rapist assault harass grope gropi molest abus stalk drugg spiked forced touch flash "
+    "exposed catcall pressur coerc violat attack pinned explicit nudes upskirt bruise kiss followed "
+    "cornered woke masturb sexual stupr violent palpeggi tocc aggred drog costrett costrin pressione "
+    "lividi intim ricatt persegui insegu seguit baciat bacia fotograf bloccat svegliat afferr addosso "
+    "fischi sessual".split()
+)
+_EVENT = tuple("happened believed reported successo accaduto capitato creduto denunci segnal".split())
+_WITNESS = frozenset("saw seen watched witnessed visto vista vide".split())
+LEXICON = ("first_person", "harm", "first_person_harm", "witnessed_harm", "first_person_event")
+_cue_cache: dict[str, int] = {}
+
+
+def _cues(token: str) -> int:
+    """The token's cue bits: 1 first person, 2 harm, 4 event, 8 witness."""
+    return (
+        (token in _FIRST_PERSON)
+        | (token.startswith(_HARM) << 1)
+        | (token.startswith(_EVENT) << 2)
+        | ((token in _WITNESS) << 3)
+    )
+
+
+def lexicon(a: Analysed) -> np.ndarray:
+    """(comments x len(LEXICON)) 0/1 disclosure cues, computed per vocabulary item of the batch."""
+    if len(_cue_cache) > CACHE_LIMIT:
+        _cue_cache.clear()
+    bits = np.fromiter(
+        (_cue_cache[t] if t in _cue_cache else _cue_cache.setdefault(t, _cues(t)) for t in a.vocab),
+        dtype=np.int64,
+        count=len(a.vocab),
+    )
+    owner = np.repeat(np.arange(a.n), a.lengths)
+    per_token = bits[a.ids]
+    has = [np.bincount(owner, weights=(per_token >> k) & 1, minlength=a.n) > 0 for k in range(4)]
+    first, harm, event, witness = has
+    return np.column_stack([first, harm, first & harm, witness & harm, first & event]).astype(np.float32)
+
+
 def _idf_scales(a: Analysed, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per comment, 1/sqrt(sum of count * idf^2) over the word block and over the character block.
 

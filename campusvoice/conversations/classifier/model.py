@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import LABELS
-from .features import N_FEATURES, WIDE_CHAR_NGRAMS, analyse, margins, widen
+from .features import LEXICON, N_FEATURES, WIDE_CHAR_NGRAMS, Analysed, analyse, lexicon, margins, widen
 from .lang import detect_languages
 
 ARTEFACTS_DIR = Path(__file__).resolve().parent / "artefacts"
@@ -60,6 +60,9 @@ class TriageClassifier:
     # document frequency differs). None: every column uses 3-5-grams, as in 1.0.0-1.2.0.
     wide_columns: np.ndarray | None = None
     idf_wide: np.ndarray | None = None
+    # From 1.4.0: (len(features.LEXICON), n_columns) weights of the disclosure cue columns, added to
+    # each weight column's margin. None: no cue columns, as in 1.0.0-1.3.0.
+    lexicon_coef: np.ndarray | None = None
     _split: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def scores(self, texts: list[str], langs: list[str] | None = None) -> tuple[list[str], np.ndarray]:
@@ -70,16 +73,26 @@ class TriageClassifier:
             return langs, np.zeros((0, len(self.labels)), dtype=np.float32)
         if self.mix is None:
             values = margins(texts, langs, self.coef, self.intercept, self.idf, self.tfidf_heads)
-        elif self.wide_columns is None or not self.wide_columns.any():
-            columns = margins(
-                texts, langs, self.coef, np.zeros(self.coef.shape[1]), self.idf, self.tfidf_heads
-            )
-            values = columns @ self.mix + self.intercept
         else:
-            values = self._wide_columns_margins(texts, langs) @ self.mix + self.intercept
+            a = analyse(texts, langs)
+            if self.wide_columns is None or not self.wide_columns.any():
+                columns = margins(
+                    texts,
+                    langs,
+                    self.coef,
+                    np.zeros(self.coef.shape[1]),
+                    self.idf,
+                    self.tfidf_heads,
+                    analysed=a,
+                )
+            else:
+                columns = self._wide_columns_margins(texts, langs, a)
+            if self.lexicon_coef is not None:
+                columns = columns + lexicon(a) @ self.lexicon_coef
+            values = columns @ self.mix + self.intercept
         return langs, (1.0 / (1.0 + np.exp(-values))).astype(np.float32)
 
-    def _wide_columns_margins(self, texts: list[str], langs: list[str]) -> np.ndarray:
+    def _wide_columns_margins(self, texts: list[str], langs: list[str], a: Analysed) -> np.ndarray:
         """Each weight column's margin, the wide columns from the 2-5-gram features of the same tokens."""
         wide = self.wide_columns
         if self._split is None:
@@ -92,7 +105,6 @@ class TriageClassifier:
                 tfidf[wide],
             )
         narrow_coef, narrow_tfidf, wide_coef, wide_tfidf = self._split
-        a = analyse(texts, langs)
         out = np.zeros((a.n, len(wide)), dtype=np.float64)
         if narrow_coef.shape[1]:
             out[:, ~wide] = margins(
@@ -146,6 +158,8 @@ def artefact_dump(model: TriageClassifier) -> tuple[bytes, dict]:
     if model.wide_columns is not None and model.idf_wide is not None:
         arrays["wide_columns"] = model.wide_columns.astype(bool)
         arrays["idf_wide"] = model.idf_wide.astype(np.float16)
+    if model.lexicon_coef is not None:
+        arrays["lexicon_coef"] = model.lexicon_coef.astype(np.float32)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     meta = {
@@ -168,11 +182,17 @@ def artefact_load(data: bytes | Path, meta: dict, *, version: str | None = None)
         mix = arrays["mix"].astype(np.float32) if "mix" in arrays.files else None
         wide_columns = arrays["wide_columns"].astype(bool) if "wide_columns" in arrays.files else None
         idf_wide = arrays["idf_wide"].astype(np.float32) if "idf_wide" in arrays.files else None
+        lexicon_coef = arrays["lexicon_coef"].astype(np.float32) if "lexicon_coef" in arrays.files else None
     columns = mix.shape[0] if mix is not None else len(meta["labels"])
     if coef.shape != (N_FEATURES, columns):
         raise ModelNotFound(
             f"model {version or meta.get('version')} has weights of shape {coef.shape}; "
             f"this code expects ({N_FEATURES}, {columns})"
+        )
+    if lexicon_coef is not None and lexicon_coef.shape != (len(LEXICON), columns):
+        raise ModelNotFound(
+            f"model {version or meta.get('version')} has cue weights of shape {lexicon_coef.shape}; "
+            f"this code expects ({len(LEXICON)}, {columns})"
         )
     return TriageClassifier(
         version=version or meta["version"],
@@ -186,6 +206,7 @@ def artefact_load(data: bytes | Path, meta: dict, *, version: str | None = None)
         mix=mix,
         wide_columns=wide_columns,
         idf_wide=idf_wide,
+        lexicon_coef=lexicon_coef,
     )
 
 

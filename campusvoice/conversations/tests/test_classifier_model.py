@@ -128,3 +128,17 @@ def test_the_shipped_model_uses_character_bigrams_for_disclosure_only():
     wide_labels = {model.labels[j] for j in np.flatnonzero(model.mix[model.wide_columns].any(axis=0))}
     assert wide_labels == {"disclosure"}
     assert model.idf_wide is not None and model.idf_wide.shape == model.idf.shape
+    assert model.lexicon_coef is None  # no cue columns before 1.4.0
+
+
+def _labels_of(model, columns) -> set[str]:
+    return {model.labels[j] for j in np.flatnonzero(model.mix[columns].any(axis=0))}
+
+
+def test_the_shipped_model_adds_cue_columns_to_on_topic_and_disclosure_and_bigrams_to_spam():
+    model = load_classifier("1.4.0")
+
+    assert _labels_of(model, model.wide_columns) == {"disclosure", "spam"}
+    assert _labels_of(model, model.lexicon_coef.any(axis=0)) == {"on_topic", "disclosure"}
+    # A first-person account of harm weighs towards a disclosure in both languages.
+    assert (model.lexicon_coef[2] @ model.mix)[model.labels.index("disclosure")] > 0

@@ -67,9 +67,16 @@ def test_a_saved_model_loads_back_with_the_same_scores(trained, tmp_path):
 
     assert loaded.version == "3.2.1"
     assert loaded.thresholds == model.thresholds
-    assert list(model.wide_columns) == [False] * 4 + [True, True] + [False] * 3  # disclosure's two heads
+    # disclosure's two heads and spam's one (the last column)
+    assert list(model.wide_columns) == [False] * 4 + [True, True] + [False] * 2 + [True]
     assert np.array_equal(loaded.wide_columns, model.wide_columns)
     assert np.array_equal(loaded.idf_wide, model.idf_wide.astype(np.float16).astype(np.float32))
+    # The disclosure cue weights (1.4.0) travel with the artefact; only on_topic's and disclosure's
+    # columns use them.
+    assert np.array_equal(loaded.lexicon_coef, model.lexicon_coef)
+    with_cues = model.mix[:, [LABELS.index("on_topic"), LABELS.index("disclosure")]].any(axis=1)
+    assert not model.lexicon_coef[:, ~with_cues].any()
+    assert model.lexicon_coef.any()
     assert np.allclose(_scores(loaded), _scores(model), atol=1e-6)
 
 
@@ -151,3 +158,64 @@ def test_the_served_model_scores_the_validation_rows_as_training_reported(tiny, 
     # Serving computes the 2-5-gram disclosure heads from the same tokens as the 3-5-gram ones.
     assert model.wide_columns is not None and model.wide_columns.any()
     assert validation_report(model, examples=tiny) == report
+
+
+def test_the_disclosure_cues_see_first_person_and_harm_together_in_english_and_italian():
+    from campusvoice.conversations.classifier.features import LEXICON, analyse, lexicon
+
+    texts = [
+        "A guy in my dorm groped me last spring",
+        "Sono stata molestata da un docente",
+        "I saw a TA kiss a student who pushed him away",
+        "It happened to me in my first year",
+        "Harassment is never the victim's fault",
+        "I love this campaign",
+        "",
+    ]
+    cues = lexicon(analyse(texts, ["en", "it", "en", "en", "en", "en", "en"]))
+    column = {name: cues[:, k].astype(bool).tolist() for k, name in enumerate(LEXICON)}
+
+    assert column["first_person_harm"] == [True, True, True, False, False, False, False]
+    assert column["witnessed_harm"] == [False, False, True, False, False, False, False]
+    assert column["first_person_event"] == [False, False, False, True, False, False, False]
+    assert column["harm"] == [True, True, True, False, True, False, False]
+    assert column["first_person"] == [True, True, True, True, False, True, False]
+
+
+def test_a_model_trained_without_cue_columns_has_none_and_serves_as_trained(tiny):
+    from campusvoice.conversations.classifier.training import validation_report
+
+    model, report = train(examples=tiny, c_grid=(1.0,), lexicon_labels=())
+
+    assert model.lexicon_coef is None
+    assert validation_report(model, examples=tiny) == report
+
+
+def test_the_disclosure_threshold_falls_back_to_the_tuning_slice_when_a_fold_lacks_positives(tiny):
+    from campusvoice.conversations.classifier.datasets import split_of
+
+    disclosures = [
+        e
+        for e in tiny
+        if e.labels["disclosure"] == 1 and split_of(e) == "fit" and not e.group.startswith("gen-")
+    ]
+    rare = [e for e in tiny if e.labels["disclosure"] != 1] + disclosures[:1]
+    logged: list[str] = []
+
+    model, _report = train(examples=rare, c_grid=(1.0,), log=logged.append)
+
+    assert not any("out-of-fold" in line for line in logged)
+    assert 0.0 <= model.thresholds["disclosure"] <= 1.0
+
+
+def test_the_disclosure_threshold_comes_from_out_of_fold_scores(tiny):
+    logged: list[str] = []
+
+    model, _report = train(examples=tiny, c_grid=(1.0,), log=logged.append)
+    tuned, _ = train(examples=tiny, c_grid=(1.0,), threshold_folds=0)
+
+    assert any("disclosure: threshold from 4-fold out-of-fold scores" in line for line in logged)
+    assert model.thresholds["disclosure"] != tuned.thresholds["disclosure"]
+    assert {k: v for k, v in model.thresholds.items() if k != "disclosure"} == {
+        k: v for k, v in tuned.thresholds.items() if k != "disclosure"
+    }

@@ -70,7 +70,9 @@ def webhook_delivery_store(*, body: bytes) -> tuple[WebhookDelivery, bool]:
         if not created:
             WebhookDelivery.objects.filter(pk=delivery.pk).update(times_received=delivery.times_received + 1)
         if delivery.status == WebhookDelivery.Status.PENDING:
-            transaction.on_commit(partial(_process_enqueue, delivery.pk))
+            # robust: the delivery is stored; with the task queue down the sweep processes it, and
+            # Meta gets its 200 instead of retrying a body we already hold.
+            transaction.on_commit(partial(_process_enqueue, delivery.pk), robust=True)
     return delivery, created
 
 

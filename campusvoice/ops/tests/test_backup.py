@@ -4,6 +4,7 @@ The round trip restores into an EMPTY database in a separate process, as an oper
 reads every table of both databases independently of the code under test and compares them.
 """
 
+import errno
 import hashlib
 import io
 import json
@@ -15,6 +16,7 @@ import tarfile
 from contextlib import closing
 
 import psycopg
+import pyrage
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
@@ -22,6 +24,7 @@ from django.db import connection
 
 from campusvoice.campaigns.tests.factories import ContentTemplateFactory
 from campusvoice.conversations.tests.factories import CommentFactory
+from campusvoice.ops.backup import BackupError, backup_identities_read
 from campusvoice.ops.tests.conftest import campusvoice
 from campusvoice.petitions.tests.factories import SignatureFactory
 from campusvoice.supporters.tests.factories import EmailAddressFactory
@@ -249,3 +252,147 @@ def test_it_refuses_to_overwrite_an_existing_file(tmp_path, db):
         call_command("backup", output=existing, verbosity=0)
 
     assert existing.read_bytes() == b"yesterday"
+
+
+# Encrypted backups (age) ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def age_key(tmp_path):
+    """(public key, identity file): a key pair made as `age-keygen -o key.txt` would."""
+    identity = pyrage.x25519.Identity.generate()
+    key_file = tmp_path / "keys" / "backup-key.txt"
+    key_file.parent.mkdir()
+    key_file.write_text(f"# created: for the tests\n# public key: {identity.to_public()}\n{identity}\n")
+    key_file.chmod(0o600)
+    return str(identity.to_public()), key_file
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_restores_an_encrypted_backup_into_an_empty_database_table_for_table(
+    some_of_everything, restore_target, tmp_path, age_key
+):
+    env, target_connection = restore_target
+    recipient, key_file = age_key
+    archive = tmp_path / "nightly.tar.gz.age"
+
+    call_command("backup", output=archive, encrypt_to=[recipient], verbosity=0)
+
+    encrypted = archive.read_bytes()
+    assert encrypted.startswith(b"age-encryption.org/v1\n")
+    assert not tarfile.is_tarfile(archive)
+    assert b"manifest.json" not in encrypted and IMAGE not in encrypted
+    assert stat.S_IMODE(os.stat(archive).st_mode) == 0o600
+
+    result = campusvoice(
+        "restore", str(archive), env=env | {"CAMPUSVOICE_BACKUP_IDENTITY_FILE": str(key_file)}
+    )
+
+    assert result.returncode == 0, result.stderr
+    engine = connection.vendor
+    with _source_connection() as source:
+        expected = _every_table(source, engine)
+    with target_connection() as target:
+        restored = _every_table(target, engine)
+    assert set(restored) == set(expected)
+    assert {table for table in expected if restored[table] != expected[table]} == set()
+    assert expected["conversations_comment"][0] == 3
+    assert (tmp_path / "restored" / "media" / some_of_everything.image.name).read_bytes() == IMAGE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_an_encrypted_backup_with_the_wrong_identity_and_changes_nothing(
+    some_of_everything, tmp_path, age_key, media_root
+):
+    recipient, _key_file = age_key
+    archive = tmp_path / "nightly.tar.gz.age"
+    call_command("backup", output=archive, encrypt_to=[recipient], verbosity=0)
+    CommentFactory(text="written after the backup")
+    other_key = tmp_path / "someone-elses-key.txt"
+    other_key.write_text(f"{pyrage.x25519.Identity.generate()}\n")
+
+    with pytest.raises(
+        CommandError, match="cannot be decrypted with the identity given: it was encrypted to another"
+    ):
+        call_command("restore", str(archive), identity=other_key, yes=True, verbosity=0)
+
+    with _source_connection() as source:
+        assert _every_table(source, connection.vendor)["conversations_comment"][0] == 4
+    assert (media_root / some_of_everything.image.name).read_bytes() == IMAGE
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_refuses_a_changed_or_cut_short_encrypted_backup_before_touching_anything(
+    some_of_everything, tmp_path, age_key
+):
+    recipient, key_file = age_key
+    archive, damaged, cut = (tmp_path / name for name in ("nightly.tar.gz.age", "damaged.age", "cut.age"))
+    call_command("backup", output=archive, encrypt_to=[recipient], verbosity=0)
+    data = bytearray(archive.read_bytes())
+    cut.write_bytes(bytes(data[:-100]))
+    data[len(data) // 2] ^= 1
+    damaged.write_bytes(bytes(data))
+    CommentFactory(text="written after the backup")
+
+    for bad in (damaged, cut):
+        with pytest.raises(CommandError, match="cannot be decrypted"):
+            call_command("restore", str(bad), identity=key_file, yes=True, verbosity=0)
+
+    with _source_connection() as source:
+        assert _every_table(source, connection.vendor)["conversations_comment"][0] == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_encrypted_backup_needs_its_identity_and_verifies_with_it(some_of_everything, tmp_path, age_key):
+    recipient, key_file = age_key
+    archive = tmp_path / "nightly.tar.gz.age"
+    call_command("backup", output=archive, encrypt_to=[recipient], verbosity=0)
+
+    with pytest.raises(CommandError, match="is encrypted: give the private key with --identity FILE"):
+        call_command("restore", str(archive), identity=None, verify_only=True, verbosity=0)
+    out = io.StringIO()
+    call_command("restore", str(archive), identity=key_file, verify_only=True, stdout=out, verbosity=0)
+
+    assert "is intact" in out.getvalue()
+
+
+def test_it_refuses_a_recipient_that_is_not_a_public_key_and_writes_nothing(tmp_path, db):
+    output = tmp_path / "nightly.tar.gz.age"
+
+    with pytest.raises(CommandError, match="is not an age recipient"):
+        call_command("backup", output=output, encrypt_to=["AGE-SECRET-KEY-1NOTAPUBLICKEY"], verbosity=0)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bad_identity_file_is_named_by_line_without_quoting_it(tmp_path):
+    key_file = tmp_path / "key.txt"
+    key_file.write_text("# a comment\nAGE-SECRET-KEY-1SOMETHINGSECRETBUTBROKEN\n")
+
+    with pytest.raises(BackupError, match=r"key.txt, line 2: not an age identity") as raised:
+        backup_identities_read(key_file)
+
+    assert "SOMETHINGSECRET" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OSError(errno.ENOSPC, "No space left on device"), sqlite3.OperationalError("database or disk is full")],
+    ids=["file", "sqlite"],
+)
+def test_a_full_disk_is_one_clear_line_and_leaves_no_file(tmp_path, db, monkeypatch, error):
+    # Found by hand on a 200 KB tmpfs: the command ended in a traceback. The real disk-full case
+    # is in bench_faults' notes; here the error is raised where the staging copy is written.
+    from campusvoice.ops import backup
+
+    def full(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(backup, "_dump_sqlite", full)
+    monkeypatch.setattr(backup, "_dump_postgresql", full)
+    archive = tmp_path / "nightly.tar.gz"
+    with pytest.raises(
+        CommandError, match="Not enough disk space to write .*nightly.tar.gz. Nothing was written"
+    ):
+        call_command("backup", output=archive, verbosity=0)
+    assert list(tmp_path.iterdir()) == []

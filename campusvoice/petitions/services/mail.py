@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from campusvoice.errors import ApplicationError
@@ -28,6 +29,12 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 24 * 3600)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 CLAIM_TIMEOUT = timedelta(minutes=15)
+# Messages queued with an empty body and rendered by this function (dotted path, called with the
+# OutgoingEmail, returns (text, HTML) or None) each time they are sent: their body holds a secret
+# the database must not keep in clear (a confirmation link).
+RENDERED_AT_SENDING = {
+    "signature_confirmation": "campusvoice.petitions.services.signatures.confirmation_render",
+}
 # Most mail servers refuse messages over 10-25 MB, and base64 adds a third.
 MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024
 
@@ -84,8 +91,23 @@ def outgoing_email_queue(
         )
         for a in attachments
     )
-    transaction.on_commit(partial(_send_enqueue, email.pk))
+    if _enqueues_in_the_database() and transaction.get_connection().in_atomic_block:
+        # The task's row joins the caller's transaction: the message, what it announces and its
+        # send task commit together, in one COMMIT (django-tasks-db's enqueue is an INSERT).
+        _send_enqueue(email.pk)
+    else:
+        # robust: the row is queued whatever happens; if the task queue is down (Redis with the
+        # rq backend), the minute's sweep sends it, and the signer gets an answer, not a 500.
+        transaction.on_commit(partial(_send_enqueue, email.pk), robust=True)
     return email
+
+
+def _enqueues_in_the_database() -> bool:
+    from django_tasks_db import DatabaseBackend
+
+    from campusvoice.petitions import tasks
+
+    return isinstance(tasks.outgoing_email_send.get_backend(), DatabaseBackend)
 
 
 def _send_enqueue(email_id: int, *, delay: int = 0) -> None:
@@ -123,11 +145,19 @@ def outgoing_email_send(*, email_id: int, now=None) -> OutgoingEmail | None:
     if not claimed:
         return OutgoingEmail.objects.filter(pk=email_id).first()
     email = OutgoingEmail.objects.get(pk=email_id)
+    body_text, body_html = email.body_text, email.body_html
+    if email.purpose in RENDERED_AT_SENDING and not body_text:
+        rendered = import_string(RENDERED_AT_SENDING[email.purpose])(email)
+        if rendered is None:  # nothing to say any more (a signature confirmed or voided meanwhile)
+            email.status, email.last_error = OutgoingEmail.Status.FAILED, "not needed any more"
+            email.save(update_fields=["status", "last_error"])
+            return email
+        body_text, body_html = rendered  # sent, never stored: it holds a link's token
     message = EmailMultiAlternatives(
-        subject=email.subject, body=email.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to]
+        subject=email.subject, body=body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=[email.to]
     )
-    if email.body_html:
-        message.attach_alternative(email.body_html, "text/html")
+    if body_html:
+        message.attach_alternative(body_html, "text/html")
     attachments = list(email.attachments.all())
     for attachment in attachments:
         message.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
@@ -155,7 +185,7 @@ def _failed(email: OutgoingEmail, error: str, *, now) -> OutgoingEmail:
         delay = RETRY_DELAYS[email.attempts - 1]
         email.status = OutgoingEmail.Status.QUEUED
         email.next_attempt_at = now + timedelta(seconds=delay)
-        transaction.on_commit(partial(_send_enqueue, email.pk, delay=delay))
+        transaction.on_commit(partial(_send_enqueue, email.pk, delay=delay), robust=True)
         logger.warning(
             "outgoing email %s failed (attempt %s): %s; retry in %ss", email.pk, email.attempts, error, delay
         )

@@ -3,19 +3,23 @@
 Privacy rules this module keeps:
 
 * The page after signing is the same whether the address is new, waiting for confirmation or
-  already confirmed: `signature_submit` does comparable work on every path (one token made and
-  hashed, one row written) and never says which path it took to the visitor.
-* A confirmation token exists only in the e-mail; the database keeps its SHA-256. Tokens are
+  already confirmed: `signature_submit` does comparable work on every path (one row written)
+  and never says which path it took to the visitor.
+* A confirmation token is stored nowhere in clear: the database keeps its SHA-256, and the
+  e-mail is rendered when it is sent (`confirmation_render`), from a token derived again as a keyed
+  hash (SECRET_KEY) of the row's petition, address and link expiry (`confirmation_token`). A new
+  link (a resubmission) has a new expiry, so a new token; the old one stops working. Tokens are
   single-use and expire after TOKEN_DAYS.
 * Opening the link changes nothing (mail scanners open links): only the POST from the page
   behind it confirms.
 """
 
+import base64
 import enum
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,11 +27,12 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from campusvoice.accounts.models import AuditEvent, User
 from campusvoice.accounts.services import audit_record
-from campusvoice.petitions.models import Petition, PetitionVersion, Signature
+from campusvoice.petitions.models import OutgoingEmail, Petition, PetitionVersion, Signature
 from campusvoice.petitions.services.mail import outgoing_email_queue
 from campusvoice.supporters import services as supporters
 from campusvoice.supporters.emails import email_canonical, email_normalise
@@ -53,9 +58,32 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _new_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(32)
-    return token, token_hash(token)
+LINK_SALT = "campusvoice.petitions.confirmation-token"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def confirmation_token(signature: Signature, *, secret: str | None = None) -> str:
+    """The token of the signature's current link: 256 bits keyed by SECRET_KEY, never stored.
+
+    Derived from what identifies this link (petition, address, the link's expiry to the
+    microsecond), so the e-mail can be rendered when it is sent without the row holding the token.
+    """
+    expires = (signature.token_expires_at - EPOCH) // timedelta(microseconds=1)
+    value = f"{signature.petition_id}:{signature.email_canonical}:{expires}"
+    digest = salted_hmac(LINK_SALT, value, secret=secret, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _token_matching(signature: Signature) -> str | None:
+    """The derived token whose hash the row keeps (the current key first, then the fallbacks kept
+    while SECRET_KEY is rotated), or None if the row holds no link any more."""
+    if signature.token_hash is None or signature.token_expires_at is None:
+        return None
+    for secret in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])):
+        token = confirmation_token(signature, secret=secret)
+        if secrets.compare_digest(token_hash(token), signature.token_hash):
+            return token
+    return None
 
 
 def text_hash(text: str) -> str:
@@ -89,12 +117,15 @@ def signature_submit(
     if version is not None and version.petition_id != petition.pk:
         raise ValidationError({"version": _("This campus is not part of this petition.")})
     now = timezone.now()
-    token, hashed = _new_token()
+    expires = now + timedelta(days=TOKEN_DAYS)
     canonical = email_canonical(email)
-    existing = (
-        Signature.objects.select_for_update().filter(petition=petition, email_canonical=canonical).first()
-    )
-    if existing is None and send:
+    already = Signature.objects.select_for_update().filter(petition=petition, email_canonical=canonical)
+    if not send:
+        existing = already.first()
+    else:
+        # The common case first: a new address costs one INSERT. An address that signed before
+        # fails the one-per-address constraint (after waiting for a concurrent signer's commit), and
+        # its row is then locked and read.
         attribution = {k: (attribution or {}).get(k, "")[:100] for k in ATTRIBUTION_FIELDS}
         language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         signature = Signature(
@@ -109,37 +140,35 @@ def signature_submit(
             consent_version=petition.consent_version,
             consent_text_hash=text_hash(petition.consent_text(language)),
             contact_text_hash=text_hash(petition.contact_text(language)),
-            token_hash=hashed,
-            token_expires_at=now + timedelta(days=TOKEN_DAYS),
+            token_expires_at=expires,
             last_attempt_at=now,
             ip_hash=ip_hash,
             user_agent_family=user_agent_family[:40],
             **attribution,
         )
+        signature.token_hash = token_hash(confirmation_token(signature))
         # The field checks, without a query each: petition and version are rows we hold (checked
-        # above), the token is 256 random bits, and the one-per-address rule is the database's
-        # (the savepoint below), so the busiest public form costs no extra round trips.
+        # above), the token is keyed by SECRET_KEY and unique per link, and the one-per-address
+        # rule is the database's (the savepoint below), so the busiest public form costs no extra
+        # round trips.
         signature.full_clean(
             exclude=["petition", "version", "university"], validate_unique=False, validate_constraints=False
         )
         try:
-            # Two requests with the same address at once: the constraint lets one through.
             with transaction.atomic():
                 signature.save()
         except IntegrityError:
-            return SubmitResult(Outcome.SILENT, None)
-        _confirmation_queue(signature, token)
-        return SubmitResult(Outcome.CREATED, signature.pk)
+            existing = already.first()
+        else:
+            _confirmation_queue(signature)
+            return SubmitResult(Outcome.CREATED, signature.pk)
     if existing is None:
         return SubmitResult(Outcome.SILENT, None)
     if existing.status == Signature.Status.UNCONFIRMED and send:
-        existing.token_hash, existing.token_expires_at, existing.last_attempt_at = (
-            hashed,
-            now + timedelta(days=TOKEN_DAYS),
-            now,
-        )
+        existing.token_expires_at, existing.last_attempt_at = expires, now
+        existing.token_hash = token_hash(confirmation_token(existing))
         existing.save(update_fields=["token_hash", "token_expires_at", "last_attempt_at"])
-        _confirmation_queue(existing, token)
+        _confirmation_queue(existing)
         return SubmitResult(Outcome.RESENT, existing.pk)
     Signature.objects.filter(pk=existing.pk).update(last_attempt_at=now)
     return SubmitResult(Outcome.SILENT, existing.pk)
@@ -150,7 +179,38 @@ def confirmation_url(*, token: str, language: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _confirmation_queue(signature: Signature, token: str) -> None:
+CONFIRMATION_PURPOSE = "signature_confirmation"
+
+
+def _confirmation_queue(signature: Signature) -> None:
+    """Queue the confirmation e-mail in this transaction; its body is rendered when it is sent."""
+    title = signature.version.title(signature.language) if signature.version else None
+    title = title or signature.petition.title(signature.language)
+    with translation.override(signature.language):
+        subject = _("Please confirm your signature: %(title)s") % {"title": title}
+    outgoing_email_queue(
+        to=signature.email,
+        subject=subject,
+        body_text="",  # confirmation_render, at sending time: the token is not stored
+        purpose=CONFIRMATION_PURPOSE,
+        object_type="signature",
+        object_id=signature.pk,
+    )
+
+
+def confirmation_render(email: OutgoingEmail) -> tuple[str, str] | None:
+    """(text, HTML) of a queued confirmation e-mail with the signature's current link; None when
+    there is nothing to confirm any more (confirmed, voided or deleted meanwhile)."""
+    signature = (
+        Signature.objects.select_related("petition", "version").filter(pk=email.object_id).first()
+        if email.object_id.isdigit()
+        else None
+    )
+    if signature is None or signature.status != Signature.Status.UNCONFIRMED:
+        return None
+    token = _token_matching(signature)
+    if token is None:
+        return None
     petition = signature.petition
     with translation.override(signature.language):
         context = {
@@ -160,18 +220,10 @@ def _confirmation_queue(signature: Signature, token: str) -> None:
             "days": TOKEN_DAYS,
             "organisation": settings.ORGANISATION_NAME,
         }
-        subject = _("Please confirm your signature: %(title)s") % {"title": context["petition_title"]}
-        body_text = render_to_string("petitions/email/confirm.txt", context)
-        body_html = render_to_string("petitions/email/confirm.html", context)
-    outgoing_email_queue(
-        to=signature.email,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        purpose="signature_confirmation",
-        object_type="signature",
-        object_id=signature.pk,
-    )
+        return (
+            render_to_string("petitions/email/confirm.txt", context),
+            render_to_string("petitions/email/confirm.html", context),
+        )
 
 
 def signature_for_token(*, token: str) -> Signature | None:

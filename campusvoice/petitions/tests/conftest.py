@@ -11,10 +11,17 @@ from django.test import override_settings
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    # Rate-limit counters and cached counts live in the cache; tests must not share them.
+    # Rate-limit counters and cached counts live in the cache; tests must not share them. Nor the
+    # pages a web process keeps (a primary key may repeat after a rollback on SQLite).
+    from campusvoice.petitions import public_views, selectors
+
     cache.clear()
+    public_views._PAGES.clear()
+    selectors._PUBLIC.clear()
     yield
     cache.clear()
+    public_views._PAGES.clear()
+    selectors._PUBLIC.clear()
 
 
 @dataclass

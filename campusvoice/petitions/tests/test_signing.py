@@ -473,3 +473,33 @@ def test_a_refused_submission_shows_the_visitors_values_and_errors_not_the_reuse
     page = response.content.decode()
     assert response.status_code == 200 and Signature.objects.count() == 0
     assert 'value="not-an-address"' in page and 'aria-invalid="true"' in page
+
+
+@override_settings(CAMPUSVOICE_PUBLIC_FORM_RATE_PER_ADDRESS=(2, 3600), CAMPUSVOICE_POW_AFTER_PER_IP=100)
+def test_an_attempt_the_server_failed_does_not_use_up_the_address_limit(client, monkeypatch):
+    # Found by the full-disk fault test: failed writes counted, and the retry got "thank you"
+    # with nothing stored.
+    from django.db import OperationalError
+
+    from campusvoice.petitions import public_views
+
+    petition = PetitionFactory()
+    real_submit = public_views.signing.signature_submit
+
+    def disk_full(**kwargs):
+        raise OperationalError("could not extend file: No space left on device")
+
+    monkeypatch.setattr(public_views.signing, "signature_submit", disk_full)
+    client.raise_request_exception = False
+    for number in range(3):
+        assert (
+            _sign(client, petition, email="retry@example.org", ip=f"198.51.100.{number}").status_code == 500
+        )
+
+    monkeypatch.setattr(public_views.signing, "signature_submit", real_submit)
+    assert _sign(client, petition, email="retry@example.org", ip="198.51.100.9").status_code == 302
+    assert Signature.objects.filter(email="retry@example.org").count() == 1
+    # Successful attempts still count: the cap on mail to one address holds.
+    for number in range(3):
+        _sign(client, petition, email="retry@example.org", ip=f"198.51.100.{20 + number}")
+    assert OutgoingEmail.objects.filter(to="retry@example.org").count() == 2

@@ -14,6 +14,8 @@ from campusvoice.conversations.models import Comment
 from campusvoice.integrations.meta.fakegraph import DEMO_PAGE_ID
 from campusvoice.integrations.meta.fakegraph.webhooks import WebhookEmitter, comment_change, entry
 from campusvoice.integrations.meta.models import WebhookChange, WebhookDelivery
+from campusvoice.integrations.meta.webhooks import webhook_deliveries_sweep
+from campusvoice.ops.tests.test_task_queue_outage import queue_down  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +72,20 @@ def test_duplicated_reordered_and_36_hours_late_changes_apply_once_in_the_right_
     assert Comment.objects.get(platform_id=deleted).deleted_at is not None
     assert WebhookChange.objects.count() == 5  # two adds, two edits, one deletion: each once
     assert not WebhookDelivery.objects.exclude(status=WebhookDelivery.Status.DONE).exists()
+
+
+@pytest.mark.usefixtures("queue_down")
+def test_a_delivery_is_answered_200_and_swept_while_the_task_queue_is_down(
+    emitter, connection, django_capture_on_commit_callbacks
+):
+    body = emitter.body("page", [entry(DEMO_PAGE_ID, [change("941_3001", "add", "while Redis is down")], T0)])
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        status = emitter.send(body)
+
+    # Stored, so Meta need not retry; the enqueue failed after the commit and the sweep does it.
+    assert callbacks and status == 200
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING
+    with time_machine.travel(timedelta(minutes=3)):
+        assert webhook_deliveries_sweep() == 1
+    assert Comment.objects.get(platform_id="941_3001").text == "while Redis is down"

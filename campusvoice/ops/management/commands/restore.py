@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +21,8 @@ class Command(ExamplesCommand):
         "Examples:\n"
         "  campusvoice restore campusvoice-backup-20261127-020000.tar.gz\n"
         "  campusvoice restore --yes /srv/backups/campusvoice-2026-11-27.tar.gz   no question asked\n"
-        "  campusvoice restore --verify-only FILE        check the archive, change nothing"
+        "  campusvoice restore --verify-only FILE        check the archive, change nothing\n"
+        "  campusvoice restore --identity key.txt campusvoice-2026-11-27.tar.gz.age   an encrypted backup"
     )
 
     def add_arguments(self, parser):
@@ -33,8 +35,16 @@ class Command(ExamplesCommand):
             action="store_true",
             help="Check the archive's manifest and checksums; change nothing.",
         )
+        parser.add_argument(
+            "--identity",
+            type=Path,
+            default=os.environ.get("CAMPUSVOICE_BACKUP_IDENTITY_FILE") or None,
+            metavar="FILE",
+            help="The age identity file (AGE-SECRET-KEY-1…, from age-keygen) or SSH private key that "
+            "opens an encrypted backup (default: $CAMPUSVOICE_BACKUP_IDENTITY_FILE).",
+        )
 
-    def handle(self, *, file: Path, yes: bool, verify_only: bool, **options):
+    def handle(self, *, file: Path, yes: bool, verify_only: bool, identity: Path | None = None, **options):
         show = options["verbosity"] > 0
         interactive = sys.stdin.isatty() and not yes
 
@@ -43,12 +53,14 @@ class Command(ExamplesCommand):
             return input("Type 'replace' to go on: ").strip() == "replace"
 
         try:
+            identities = backup.backup_identities_read(Path(identity)) if identity else None
             report = backup.backup_restore(
                 path=file,
                 replace=yes,
                 confirm=confirm if interactive else None,
                 verify_only=verify_only,
                 progress=tqdm if show else backup._NoProgress,
+                identities=identities,
             )
         except backup.BackupError as exc:
             raise CommandError(exc.message) from exc

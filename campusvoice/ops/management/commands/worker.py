@@ -13,6 +13,7 @@ RQ_BACKEND = "django_tasks_rq.RQBackend"
 # django-tasks-rq only runs tasks through its own Job class; RQ's default one fails every task
 # with "'Task' object is not callable".
 RQ_JOB_CLASS = "django_tasks_rq.Job"
+RQ_WORKER_CLASS = "campusvoice.ops.rqworker.Worker"
 
 
 class Command(ExamplesCommand):
@@ -78,16 +79,39 @@ class Command(ExamplesCommand):
                 self.stderr.write("The database is back; working again.")
                 lost = frozenset({worker_id})
         elif backend == RQ_BACKEND:
-            call_command(
-                "rqworker",
-                *queues,
-                job_class=RQ_JOB_CLASS,
-                burst=burst,
-                max_jobs=max_tasks,
-                # Deferred tasks (run_after) wait in RQ's scheduled registry until a scheduler moves them.
-                with_scheduler=True,
-                verbosity=verbosity,
-            )
+            from django_rq.management.commands import rqworker
+
+            from campusvoice.ops.rqworker import Worker
+
+            while True:
+                Worker.stop_requested = False
+                try:
+                    call_command(
+                        rqworker.Command(),
+                        *queues,
+                        job_class=RQ_JOB_CLASS,
+                        worker_class=RQ_WORKER_CLASS,
+                        burst=burst,
+                        max_jobs=max_tasks,
+                        # Deferred tasks (run_after) wait in RQ's scheduled registry until a scheduler moves them.
+                        with_scheduler=True,
+                        verbosity=verbosity,
+                    )
+                except SystemExit:  # django-rq's answer to a ConnectionError
+                    if burst or Worker.stop_requested or services.redis_reachable():
+                        raise
+                else:
+                    if burst or max_tasks or Worker.stop_requested or services.redis_reachable():
+                        return
+                # Redis went away (restart, fail-over) and rq quit. Exiting would stop `serve
+                # --with-worker` altogether, so wait for it. A task in hand then is in RQ's failed
+                # registry (or gone with a Redis that keeps nothing); the row-based sweeps (mail,
+                # webhooks, posts) enqueue their work again. A signal now stops us at once.
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(signum, signal.SIG_DFL)
+                self.stderr.write("Redis is unreachable; waiting for it.")
+                services.redis_wait()
+                self.stderr.write("Redis is back; working again.")
         else:
             raise CommandError(
                 f"The tasks backend {backend} needs no worker: tasks run when they are enqueued. "
