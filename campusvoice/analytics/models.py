@@ -24,20 +24,9 @@ REPLY_BUCKETS: tuple[tuple[str, int | None], ...] = (
 )
 
 
-class CampusDailyStats(models.Model):
-    """What happened on one campus, for one campaign (or none), on one day.
+class CampusCounts(models.Model):
+    """The counts kept per campus and day (CampusDailyStats) and added up to a day (CampusRunningTotals)."""
 
-    Comment and post figures are filed under the post's campaign; people are not tied to a
-    campaign, so new people are filed under campaign = NULL.
-    """
-
-    university = models.ForeignKey(
-        "campuses.University", verbose_name=_("campus"), on_delete=models.CASCADE, related_name="+"
-    )
-    campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    day = models.DateField(_("day"))
     posts = models.PositiveIntegerField(default=0)
     comments = models.PositiveIntegerField(default=0)
     on_topic = models.PositiveIntegerField(default=0)
@@ -56,6 +45,25 @@ class CampusDailyStats(models.Model):
     new_people = models.PositiveIntegerField(default=0)
     signatures_confirmed = models.PositiveIntegerField(default=0)
     signatures_unconfirmed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class CampusDailyStats(CampusCounts):
+    """What happened on one campus, for one campaign (or none), on one day.
+
+    Comment and post figures are filed under the post's campaign; people are not tied to a
+    campaign, so new people are filed under campaign = NULL.
+    """
+
+    university = models.ForeignKey(
+        "campuses.University", verbose_name=_("campus"), on_delete=models.CASCADE, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
     refreshed_at = models.DateTimeField(_("refreshed"), auto_now=True)
 
     class Meta:
@@ -136,7 +144,7 @@ class DailyTotals(models.Model):
         return f"{self.campaign_id}/{self.day}"
 
 
-class CampusRunningTotals(models.Model):
+class CampusRunningTotals(CampusCounts):
     """A campus's counts added up from its first day to `day`: any period's sum is two rows.
 
     One row wherever CampusDailyStats has one, for the same campus and campaign (or none), and
@@ -152,24 +160,6 @@ class CampusRunningTotals(models.Model):
     )
     every_campaign = models.BooleanField(default=False)
     day = models.DateField(_("day"))
-    posts = models.PositiveIntegerField(default=0)
-    comments = models.PositiveIntegerField(default=0)
-    on_topic = models.PositiveIntegerField(default=0)
-    questions = models.PositiveIntegerField(default=0)
-    questions_answered = models.PositiveIntegerField(default=0)
-    disclosures = models.PositiveIntegerField(default=0)
-    replied = models.PositiveIntegerField(default=0)
-    reply_15m = models.PositiveIntegerField(default=0)
-    reply_1h = models.PositiveIntegerField(default=0)
-    reply_4h = models.PositiveIntegerField(default=0)
-    reply_12h = models.PositiveIntegerField(default=0)
-    reply_24h = models.PositiveIntegerField(default=0)
-    reply_48h = models.PositiveIntegerField(default=0)
-    reply_7d = models.PositiveIntegerField(default=0)
-    reply_later = models.PositiveIntegerField(default=0)
-    new_people = models.PositiveIntegerField(default=0)
-    signatures_confirmed = models.PositiveIntegerField(default=0)
-    signatures_unconfirmed = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("campus running totals")
