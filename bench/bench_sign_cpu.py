@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench import pg_recreate
+from bench import pg_recreate, production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_bench_sign_cpu")
@@ -46,22 +46,13 @@ POW_BITS = 8
 
 
 def _env() -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPUSVOICE_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="campusvoice.settings",
-        DATABASE_URL=PG_URL,
-        CAMPUSVOICE_DEBUG="false",
-        CAMPUSVOICE_TESTING="false",
-        CAMPUSVOICE_SECRET_KEY=secrets.token_urlsafe(50),
-        CAMPUSVOICE_ALLOWED_HOSTS="127.0.0.1",
-        CAMPUSVOICE_BEHIND_PROXY="true",
+    return production_env(
+        PG_URL,
         CAMPUSVOICE_VAR_DIR=str(ROOT / "var" / "bench" / "sign_cpu"),
         CAMPUSVOICE_TASKS_BACKEND="db",
         CAMPUSVOICE_POW_BITS=str(POW_BITS),
-        CAMPUSVOICE_LOG_LEVEL="WARNING",
         CAMPUSVOICE_CACHE_URL=REDIS_URL,
     )
-    return env
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,7 +25,10 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import ROOT, production_env
+
+# The trivial view makes no query; the settings still want a database to name.
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -87,22 +90,9 @@ def _tree(pid: int) -> list[int]:
     return [pid, *map(int, children)]
 
 
-def _production_env() -> dict:
-    return {
-        "CAMPUSVOICE_DEBUG": "false",
-        "CAMPUSVOICE_TESTING": "false",
-        "CAMPUSVOICE_SECRET_KEY": secrets.token_urlsafe(50),
-        "CAMPUSVOICE_ALLOWED_HOSTS": "127.0.0.1",
-        "CAMPUSVOICE_BEHIND_PROXY": "true",
-        "CAMPUSVOICE_LOG_LEVEL": "WARNING",
-        "DATABASE_URL": os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
-    }
-
-
 def _run(app: str, worker_class: str, workers: int, seconds: int, connections: int) -> dict:
     port = 18000 + secrets.randbelow(2000)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPUSVOICE_", "DJANGO_"))}
-    env |= _production_env()
+    env = production_env(PG_URL)
     argv = [sys.executable, "-m", "gunicorn", f"bench.bench_sign_floor:{app}", f"--bind=127.0.0.1:{port}"]
     argv += [f"--workers={workers}", f"--worker-class={worker_class}", "--no-control-socket"]
     if worker_class == "gthread":
@@ -196,8 +186,7 @@ def main(argv: list[str] | None = None) -> None:
         _in_process()
         return
     if args.in_process:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPUSVOICE_", "DJANGO_"))}
-        env |= _production_env()
+        env = production_env(PG_URL)
         subprocess.run(
             [sys.executable, "-m", "bench.bench_sign_floor", "--child"], cwd=ROOT, env=env, check=True
         )  # noqa: S603

@@ -45,7 +45,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import signal
 import socket
 import statistics
@@ -56,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench import pg_recreate
+from bench import pg_recreate, production_env
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/cv_bench_signatures")
@@ -79,18 +78,11 @@ def _free_port() -> int:
 
 
 def _server_env(args) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CAMPUSVOICE_", "DJANGO_"))}
-    env.update(
-        DATABASE_URL=PG_URL,
-        CAMPUSVOICE_DEBUG="false",
-        CAMPUSVOICE_TESTING="false",
-        CAMPUSVOICE_SECRET_KEY=secrets.token_urlsafe(50),
-        CAMPUSVOICE_ALLOWED_HOSTS="127.0.0.1",
-        CAMPUSVOICE_BEHIND_PROXY="true",
+    env = production_env(
+        PG_URL,
         CAMPUSVOICE_VAR_DIR=str(ROOT / "var" / "bench" / "signatures"),
         CAMPUSVOICE_TASKS_BACKEND="db",
         CAMPUSVOICE_POW_BITS=str(args.pow_bits),
-        CAMPUSVOICE_LOG_LEVEL="WARNING",
         FORWARDED_ALLOW_IPS="127.0.0.1",
     )
     if args.cache == "redis":
