@@ -1,5 +1,6 @@
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def signals_kept():
+    """The worker command installs its own SIGINT/SIGTERM handlers: give pytest its own back."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
 
 
 @pytest.fixture

@@ -114,14 +114,6 @@ def private_redis():
     redis.stop()
 
 
-@pytest.fixture
-def signals_kept():
-    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
-
-
 @pytest.mark.django_db
 def test_the_rq_worker_waits_for_redis_and_stops_only_when_asked(
     private_redis, monkeypatch, capsys, signals_kept

@@ -2,8 +2,6 @@
 task it held runs again. Exiting would stop `campusvoice serve --with-worker` altogether; found by
 `python -m bench faults` (docs/security.md, "Fault tests")."""
 
-import signal
-
 import pytest
 from django.core.management import call_command
 from django.db import OperationalError
@@ -16,15 +14,6 @@ from campusvoice.ops import services
 from campusvoice.ops.tasks import ops_ping
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-@pytest.fixture
-def signals_kept():
-    """The worker command installs its own SIGINT/SIGTERM handlers: give pytest its own back."""
-    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    yield
-    for signum, handler in saved.items():
-        signal.signal(signum, handler)
 
 
 @pytest.mark.django_db
