@@ -233,10 +233,11 @@ def _child(argv: list[str]) -> None:
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", verbosity=0, interactive=False)
     _seed()
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
 
-    signer = Signer(WSGIHandler())
+    from campusvoice.wsgi import application  # what gunicorn serves: /p/ through its short middleware list
+
+    signer = Signer(application)
     for _ in range(args.warmup):
         signer.sign()
     statements = []

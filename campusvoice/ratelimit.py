@@ -56,15 +56,28 @@ def count_many(keys: list[tuple[str, Limit]]) -> list[int]:
     """`count` for several keys, in one round trip when the cache is Redis (a pipeline of
     SET NX EX, which starts a window with its expiry, and INCR for each key); one by one otherwise.
     Same keys and values as `count`, so both may count the same window."""
+    return count_and_claim(keys)[0]
+
+
+def count_and_claim(
+    keys: list[tuple[str, Limit]], claims: list[tuple[str, int]] = ()
+) -> tuple[list[int], list[bool]]:
+    """`count_many`, plus `cache.add(key, 1, timeout)` for each (key, timeout) in `claims` (True:
+    this call claimed it first), all in the same round trip when the cache is Redis."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
-        return [count(key, limit) for key, limit in keys]
+        return [count(key, limit) for key, limit in keys], [cache.add(key, 1, timeout=t) for key, t in claims]
     pipeline = backend._cache.get_client(write=True).pipeline(transaction=False)
     for key, limit in keys:
         made = backend.make_and_validate_key(key)
         pipeline.set(made, 0, ex=limit.seconds + 1, nx=True)
         pipeline.incr(made)
-    return [int(total) for total in pipeline.execute()[1::2]]
+    for key, timeout in claims:
+        # What cache.add stores (the Redis backend keeps small integers as plain numbers).
+        pipeline.set(backend.make_and_validate_key(key), 1, ex=timeout, nx=True)
+    answers = pipeline.execute()
+    counted = [int(total) for total in answers[1 : 2 * len(keys) : 2]]
+    return counted, [bool(answer) for answer in answers[2 * len(keys) :]]
 
 
 def retry_after(total: int, limit: Limit, now: float) -> int | None:

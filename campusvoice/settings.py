@@ -129,6 +129,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CAMPUSVOICE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The public signing path's two hot statements are prepared (campusvoice/ops/prepared.py; the
+    # ORM's own statements are not). false: nothing is prepared, for a pooler that cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        5 if env.bool("CAMPUSVOICE_DB_PREPARED", default=True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rate limits, one-time puzzles and cached counts must be shared by every web process (a counter
@@ -322,6 +327,9 @@ CAMPUSVOICE_EMBED_ALLOWED_HOSTS = env.list("CAMPUSVOICE_EMBED_ALLOWED_HOSTS", de
 # The puzzle public forms ask for under load (petitions/throttling.py): leading zero bits of a
 # SHA-256, each bit doubling a browser's work (16: about 65,000 hashes, a fraction of a second).
 CAMPUSVOICE_POW_BITS = env.int("CAMPUSVOICE_POW_BITS", default=16)
+# Confirmation e-mails of a rush of signatures are sent by one task per process per this many
+# seconds instead of one task each (petitions/services/mail.py, send_soon). 0: one task each.
+CAMPUSVOICE_MAIL_BATCH_SECONDS = env.float("CAMPUSVOICE_MAIL_BATCH_SECONDS", default=0 if TESTING else 0.5)
 # Erasure tombstones (conversations.ErasedAuthor) are keyed hashes of platform ids under this key.
 # Set it once and keep it: a new key makes old tombstones unrecognisable. Empty: derived from
 # SECRET_KEY (which then must not change).

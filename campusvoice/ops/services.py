@@ -73,6 +73,11 @@ def gunicorn_argv(*, bind: str, workers: int) -> list[str]:
         "campusvoice.wsgi:application",
         f"--bind={bind}",
         f"--workers={workers}",
+        # Load Django and every view once, in the master, then fork: a worker that dies is
+        # replaced at once instead of after ~3 s of CPU importing everything again, and a restart
+        # loads once instead of once per worker (nothing opens a connection while loading:
+        # ops/tests/test_serve.py). A code upgrade therefore needs a restart, not a HUP.
+        "--preload",
         f"--graceful-timeout={GRACEFUL_TIMEOUT}",
         # The runtime control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl), so
         # a second server on the machine would take over the first one's; nothing here uses it.

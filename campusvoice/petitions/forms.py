@@ -29,25 +29,29 @@ class SignForm(_Honeypot):
         help_text=_("We send you a link to confirm your signature."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    version = forms.ModelChoiceField(
-        label=_("Your campus"),
-        queryset=PetitionVersion.objects.none(),
-        required=False,
-        empty_label=_("Another campus / none"),
-    )
+    version = forms.TypedChoiceField(label=_("Your campus"), required=False, coerce=int, empty_value=None)
     consent = forms.BooleanField(required=True)
     contact_ok = forms.BooleanField(required=False)
     pow_challenge = forms.CharField(required=False, widget=forms.HiddenInput)
     pow_solution = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args, petition: Petition, language: str, version: PetitionVersion | None = None, **kwargs
+        self,
+        *args,
+        petition: Petition,
+        language: str,
+        versions: list[PetitionVersion],
+        version: PetitionVersion | None = None,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.fields["version"].queryset = petition.versions.select_related("university").order_by(
-            "university__name"
-        )
-        self.fields["version"].label_from_instance = lambda v: v.university.name
+        # The petition's campus versions as the page lists them (kept per process by
+        # selectors.public_petition): neither building the form nor checking the choice costs a query.
+        self._versions = {v.pk: v for v in versions}
+        self.fields["version"].choices = [
+            ("", _("Another campus / none")),
+            *((v.pk, v.university.name) for v in versions),
+        ]
         if version is not None:
             self.fields["version"].initial = version.pk
         # The exact words, in the language shown: their hash is stored with the signature.
@@ -55,6 +59,10 @@ class SignForm(_Honeypot):
         self.fields["contact_ok"].label = petition.contact_text(language)
         for name in ATTRIBUTION:
             self.fields[name] = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+
+    def clean_version(self) -> PetitionVersion | None:
+        pk = self.cleaned_data["version"]
+        return None if pk is None else self._versions[pk]
 
     def attribution(self) -> dict:
         return {name: self.cleaned_data.get(name, "") for name in ATTRIBUTION}

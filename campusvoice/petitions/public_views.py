@@ -207,21 +207,32 @@ def _sign(
     submission, whatever happened to the address."""
     ip_key = throttling.ip_hash(throttling.ip_of(request))
     pow_challenge = None
+    if versions is None:
+        versions = list(petition.versions.select_related("university").order_by("university__name"))
     if request.method == "POST":
-        retry, pow_needed = throttling.submission_count(ip_key=f"sign:{ip_key}")
-        if retry:
-            return _too_many(request, retry, lang=lang)
-        if request.POST.get(HONEYPOT):
+        form = SignForm(request.POST, petition=petition, language=lang, versions=versions, version=version)
+        bot = bool(request.POST.get(HONEYPOT))
+        valid = not bot and form.is_valid() and petition.is_open
+        data = form.cleaned_data if valid else {}
+        # One cache round trip: the IP's and everyone's counts and, for a valid form, the
+        # address's count and the puzzle's single use.
+        check = throttling.submission_check(
+            ip_key=f"sign:{ip_key}",
+            address=throttling.key_hash(email_canonical(data["email"])) if valid else "",
+            challenge=data.get("pow_challenge", ""),
+            solution=data.get("pow_solution", ""),
+        )
+        if check.retry_after:
+            throttling.give_back(check.address_key)
+            return _too_many(request, check.retry_after, lang=lang)
+        if bot:
             return redirect(done_url)  # a bot: it learns nothing, nothing is stored
-        form = SignForm(request.POST, petition=petition, language=lang, version=version)
-        if form.is_valid() and petition.is_open:
-            data = form.cleaned_data
-            solved = throttling.pow_verify(data["pow_challenge"], data["pow_solution"])
-            if pow_needed and not solved:
+        if valid:
+            if check.pow_needed and not check.pow_solved:
+                throttling.give_back(check.address_key)
                 pow_challenge = throttling.pow_challenge()
             else:
-                address = throttling.key_hash(email_canonical(data["email"]))
-                with throttling.counted_unless_failed("address", address) as wait:
+                try:
                     signing.signature_submit(
                         petition=petition,
                         version=data["version"] or version,
@@ -232,22 +243,29 @@ def _sign(
                         attribution=form.attribution(),
                         ip_hash=ip_key,
                         user_agent_family=throttling.user_agent_family(request.headers.get("User-Agent", "")),
-                        send=wait is None,
+                        send=check.address_wait is None,
                     )
+                except BaseException:
+                    # A write the server failed (database down, disk full) must not use up what
+                    # the person may try: the retry after the error page would be capped.
+                    throttling.give_back(check.address_key)
+                    raise
                 return redirect(done_url)
+        elif check.pow_needed:
+            pow_challenge = throttling.pow_challenge()  # for the corrected form
     else:
         form = None  # made only when the page is rendered (not when it comes from _PAGES)
         if throttling.pow_required(ip_key=f"sign:{ip_key}"):
             pow_challenge = throttling.pow_challenge()
     whole, mine = selectors.public_counts(petition=petition, version=version)
-    if versions is None:
-        versions = list(petition.versions.select_related("university").order_by("university__name"))
 
     def context() -> dict:
         nonlocal form
         if form is None:
             initial = {name: request.GET.get(name, "")[:100] for name in ATTRIBUTION}
-            form = SignForm(initial=initial, petition=petition, language=lang, version=version)
+            form = SignForm(
+                initial=initial, petition=petition, language=lang, versions=versions, version=version
+            )
         fields = None
         if not form.is_bound and not any(form.initial.get(name) for name in ATTRIBUTION):
             fields = _fields_html(form, petition=petition, versions=versions, version=version, lang=lang)

@@ -4,9 +4,9 @@ import functools
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from campusvoice.ops import prepared
 from campusvoice.petitions.models import OutgoingEmail, Petition, PetitionVersion, Signature, Story
 from campusvoice.petitions.throttling import CACHE_DOWN
 
@@ -104,9 +104,7 @@ def public_petition(*, slug: str) -> tuple[Petition, list[PetitionVersion]]:
     The objects are shared by the requests of this process: read them, never change them.
     Raises Petition.DoesNotExist.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_stamp_sql(), [slug])
-        stamp = cursor.fetchone()
+    stamp = prepared.fetchone(_stamp_sql(), [slug])
     if stamp is None:
         raise Petition.DoesNotExist
     cached = _PUBLIC.get(slug)

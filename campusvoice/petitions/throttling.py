@@ -13,7 +13,7 @@ import hashlib
 import logging
 import secrets
 import time
-from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -105,49 +105,62 @@ def hit(scope: str, key: str, *, limit: Limit | None = None) -> int | None:
     return ratelimit.retry_after(total, limit, now)
 
 
-@contextmanager
-def counted_unless_failed(scope: str, key: str):
-    """`hit` for the block's attempt, given back if the block raises.
+@dataclass(frozen=True)
+class SubmissionCheck:
+    """What one cache round trip says of a submission (see `submission_check`)."""
 
-    An attempt the server failed (database down, disk full) answered with an error page must not
-    use up what the person may try: the retry after the error would otherwise be silently capped.
-    """
-    limit, now = limits()[scope], time.time()
-    cache_key = _cache_key(scope, key, limit, now)
-    try:
-        total = ratelimit.count(cache_key, limit)
-    except CACHE_DOWN as exc:
-        _cache_down(exc)
-        yield None
-        return
-    try:
-        yield ratelimit.retry_after(total, limit, now)
-    except BaseException:
-        try:
-            cache.decr(cache_key)
-        except Exception as exc:  # best effort: the count expires with its window anyway
-            logger.warning("rate-limit count not given back (%s)", type(exc).__name__)
-        raise
+    retry_after: int | None  # the IP is past its limit: answer 429 with this Retry-After
+    pow_needed: bool  # the IP or everyone is busy: only a solved puzzle gets through
+    pow_solved: bool  # a valid, unexpired solution whose challenge this call used up
+    address_wait: int | None  # the address is past its limit: record and send nothing new
+    address_key: str = ""  # the address's counter, to give back (`give_back`) if the write fails
 
 
-def submission_count(*, ip_key: str) -> tuple[int | None, bool]:
-    """Count one submission against its IP's limit and everyone's, in one cache round trip.
+def submission_check(
+    *, ip_key: str, address: str = "", challenge: str = "", solution: str = ""
+) -> SubmissionCheck:
+    """Count a submission against its IP's limit and everyone's, and, for a valid form (`address`:
+    `key_hash` of its canonical e-mail), against the address's limit and use up its puzzle: one
+    cache round trip for the busiest public form instead of three.
 
-    Returns (seconds to wait if the IP is past its limit, else None; whether the submission needs
-    a solved puzzle): the same as `hit("ip", …)`, `hit("global", "all")` then `pow_required`.
+    The same counters and keys as `hit`, `submission_count` and `pow_verify`. The puzzle's
+    signature, age and hash are checked first, on the CPU; an invalid one claims nothing.
     """
     now = time.time()
-    ip_limit, all_limit = limits()["ip"], limits()["global"]
+    scoped = limits()
     keys = [
-        (_cache_key("ip", ip_key, ip_limit, now), ip_limit),
-        (_cache_key("global", "all", all_limit, now), all_limit),
+        (_cache_key("ip", ip_key, scoped["ip"], now), scoped["ip"]),
+        (_cache_key("global", "all", scoped["global"], now), scoped["global"]),
     ]
+    address_key = ""
+    if address:
+        address_key = _cache_key("address", address, scoped["address"], now)
+        keys.append((address_key, scoped["address"]))
+    valid = _pow_valid(challenge, solution)
+    claims = [(_pow_claim_key(challenge), POW_MAX_AGE + 60)] if valid else []
     try:
-        ip_total, all_total = ratelimit.count_many(keys)
+        totals, claimed = ratelimit.count_and_claim(keys, claims)
     except CACHE_DOWN as exc:
         _cache_down(exc)
-        return None, True
-    return ratelimit.retry_after(ip_total, ip_limit, now), _pow_needed(ip_total, all_total)
+        return SubmissionCheck(retry_after=None, pow_needed=True, pow_solved=valid, address_wait=None)
+    return SubmissionCheck(
+        retry_after=ratelimit.retry_after(totals[0], scoped["ip"], now),
+        pow_needed=_pow_needed(totals[0], totals[1]),
+        pow_solved=valid and claimed[0],
+        address_wait=ratelimit.retry_after(totals[2], scoped["address"], now) if address else None,
+        address_key=address_key,
+    )
+
+
+def give_back(cache_key: str) -> None:
+    """Uncount an attempt the server refused or failed (a 429, an unsolved puzzle, a failed write):
+    it must not use up what the person may still try."""
+    if not cache_key:
+        return
+    try:
+        cache.decr(cache_key)
+    except Exception as exc:  # noqa: BLE001 - best effort: the count expires with its window anyway
+        logger.warning("rate-limit count not given back (%s)", type(exc).__name__)
 
 
 def seen(scope: str, key: str) -> int:
@@ -212,8 +225,8 @@ def pow_solve(challenge: str) -> str:
     return str(counter)
 
 
-def pow_verify(challenge: str, solution: str) -> bool:
-    """True once per valid, unexpired challenge whose solution has enough leading zero bits."""
+def _pow_valid(challenge: str, solution: str) -> bool:
+    """A signed, unexpired challenge whose solution has enough leading zero bits (used or not)."""
     if not challenge or not solution or len(solution) > 20:
         return False
     try:
@@ -221,11 +234,20 @@ def pow_verify(challenge: str, solution: str) -> bool:
     except signing.BadSignature:
         return False
     digest = hashlib.sha256(f"{challenge}:{solution}".encode()).digest()
-    if _leading_zero_bits(digest) < int(data.get("b", 99)):
+    return _leading_zero_bits(digest) >= int(data.get("b", 99))
+
+
+def _pow_claim_key(challenge: str) -> str:
+    return f"cv:pow:{key_hash(challenge)}"
+
+
+def pow_verify(challenge: str, solution: str) -> bool:
+    """True once per valid, unexpired challenge whose solution has enough leading zero bits."""
+    if not _pow_valid(challenge, solution):
         return False
     # Single use: the first verification claims the challenge.
     try:
-        return cache.add(f"cv:pow:{key_hash(challenge)}", 1, timeout=POW_MAX_AGE + 60)
+        return cache.add(_pow_claim_key(challenge), 1, timeout=POW_MAX_AGE + 60)
     except CACHE_DOWN as exc:
         _cache_down(exc)
         return True

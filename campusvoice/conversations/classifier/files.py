@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterator
 from itertools import chain
 from pathlib import Path
 
-import numpy as np
-
 from .datasets import LABELS
 from .model import TriageClassifier
 
@@ -118,7 +116,6 @@ def comments_classify_file(
     """
     batches = _batches(comments_read(in_path), batch_size)
     first = next(batches, None)  # a missing file or column fails here, before anything is written
-    cut = np.array([model.thresholds[label] for label in model.labels])
     partial = out_path.with_name(out_path.name + ".part")
     bar = progress(unit=" comments", desc=in_path.name) if progress else None
     count = 0
@@ -128,7 +125,7 @@ def comments_classify_file(
             writer.writerow(OUTPUT_COLUMNS)
             for batch in chain([first] if first else [], batches):
                 langs, probs = model.scores([text for _id, text in batch])
-                flags = probs >= cut
+                flags = model.flags(probs, langs)
                 for i, (comment_id, _text) in enumerate(batch):
                     row = [comment_id, langs[i]]
                     for j in range(len(model.labels)):

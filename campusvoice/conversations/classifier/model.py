@@ -122,10 +122,13 @@ class TriageClassifier:
         )
         return out
 
+    def flags(self, probs: np.ndarray, langs: list[str]) -> np.ndarray:
+        """Yes/no per comment and label: each score against its label's threshold for that language."""
+        return probs >= thresholds_matrix(self.thresholds, self.labels, langs)
+
     def classify(self, texts: list[str]) -> list[Triage]:
         langs, probs = self.scores(texts)
-        cut = np.array([self.thresholds[label] for label in self.labels])
-        flags = probs >= cut
+        flags = self.flags(probs, langs)
         out = []
         for i, lang in enumerate(langs):
             out.append(
@@ -145,6 +148,22 @@ class TriageClassifier:
         npz.write_bytes(data)
         meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return npz
+
+
+def thresholds_matrix(thresholds: dict[str, float], labels: tuple[str, ...], langs: list[str]) -> np.ndarray:
+    """(len(langs), len(labels)) thresholds: ``label@lang`` where the model has one (from 1.5.0), else ``label``.
+
+    Older artefacts have one threshold per label; a 1.5.0 one also has, for some labels, one per detected
+    language (``on_topic@it``), chosen by cross-validation; a comment in another language gets ``label``'s.
+    """
+    cut = np.tile(np.array([thresholds[label] for label in labels], dtype=np.float64), (len(langs), 1))
+    per_language = [(key.split("@", 1), value) for key, value in thresholds.items() if "@" in key]
+    if per_language:
+        langs_arr = np.asarray(langs)
+        for (label, lang), value in per_language:
+            if label in labels:
+                cut[langs_arr == lang, labels.index(label)] = value
+    return cut
 
 
 def artefact_dump(model: TriageClassifier) -> tuple[bytes, dict]:

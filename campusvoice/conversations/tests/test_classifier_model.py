@@ -142,3 +142,18 @@ def test_the_shipped_model_adds_cue_columns_to_on_topic_and_disclosure_and_bigra
     assert _labels_of(model, model.lexicon_coef.any(axis=0)) == {"on_topic", "disclosure"}
     # A first-person account of harm weighs towards a disclosure in both languages.
     assert (model.lexicon_coef[2] @ model.mix)[model.labels.index("disclosure")] > 0
+
+
+def test_the_shipped_model_cuts_on_topic_per_language_and_keeps_1_4_0s_heads():
+    model, older = load_classifier("1.5.0"), load_classifier("1.4.0")
+
+    assert _labels_of(model, model.wide_columns) == {"disclosure", "spam"}
+    assert _labels_of(model, model.lexicon_coef.any(axis=0)) == {"on_topic", "disclosure"}
+    assert not any("@" in key for key in older.thresholds)  # one threshold per label up to 1.4.0
+    j = model.labels.index("on_topic")
+    en, it = model.thresholds["on_topic@en"], model.thresholds["on_topic@it"]
+    assert en != it
+    # A score between the two cuts is on topic in one language and not in the other.
+    probs = np.full((3, len(model.labels)), (en + it) / 2, dtype=np.float32)
+    flags = model.flags(probs, ["en", "it", "other"])[:, j]
+    assert flags.tolist() == [en < it, it < en, model.thresholds["on_topic"] <= (en + it) / 2]

@@ -204,7 +204,8 @@ def test_the_disclosure_threshold_falls_back_to_the_tuning_slice_when_a_fold_lac
 
     model, _report = train(examples=rare, c_grid=(1.0,), log=logged.append)
 
-    assert not any("out-of-fold" in line for line in logged)
+    assert not any(line.startswith("disclosure: threshold from") for line in logged)
+    assert any(line.startswith("on_topic: threshold from") for line in logged)  # it has positives
     assert 0.0 <= model.thresholds["disclosure"] <= 1.0
 
 
@@ -215,7 +216,57 @@ def test_the_disclosure_threshold_comes_from_out_of_fold_scores(tiny):
     tuned, _ = train(examples=tiny, c_grid=(1.0,), threshold_folds=0)
 
     assert any("disclosure: threshold from 4-fold out-of-fold scores" in line for line in logged)
+    assert any("on_topic: threshold from 4-fold out-of-fold scores" in line for line in logged)
     assert model.thresholds["disclosure"] != tuned.thresholds["disclosure"]
-    assert {k: v for k, v in model.thresholds.items() if k != "disclosure"} == {
-        k: v for k, v in tuned.thresholds.items() if k != "disclosure"
+    # on_topic (1.5.0) also gets one threshold per detected language; disclosure keeps one.
+    assert {"on_topic@en", "on_topic@it"} <= model.thresholds.keys()
+    assert not any(key.startswith("disclosure@") for key in model.thresholds)
+    assert not any("@" in key for key in tuned.thresholds)
+    cross_validated = ("on_topic", "disclosure")
+    assert {k: v for k, v in model.thresholds.items() if k.split("@")[0] not in cross_validated} == {
+        k: v for k, v in tuned.thresholds.items() if k.split("@")[0] not in cross_validated
     }
+
+
+def test_a_per_language_threshold_decides_the_flag_for_that_language_only():
+    from campusvoice.conversations.classifier.model import thresholds_matrix
+
+    labels = ("on_topic", "spam")
+    thresholds = {"on_topic": 0.5, "on_topic@it": 0.3, "spam": 0.7}
+
+    cuts = thresholds_matrix(thresholds, labels, ["en", "it", "other"])
+
+    assert cuts.tolist() == [[0.5, 0.7], [0.3, 0.7], [0.5, 0.7]]
+    # A model without per-language thresholds (up to 1.4.0) cuts every language alike.
+    assert thresholds_matrix({"on_topic": 0.5, "spam": 0.7}, labels, ["it"]).tolist() == [[0.5, 0.7]]
+
+
+def test_the_served_flags_use_the_detected_languages_threshold(trained):
+    import dataclasses
+
+    model, _report = trained
+    texts = ["Consent matters on every campus", "Il consenso conta in ogni università"]
+    langs, _probs = model.scores(texts)
+    thresholds = {**model.thresholds, "on_topic": 1.01, "on_topic@en": 1.01, "on_topic@it": 0.0}
+    split = dataclasses.replace(model, thresholds=thresholds)
+
+    flags = [t.flags["on_topic"] for t in split.classify(texts)]
+
+    assert langs == ["en", "it"]
+    assert flags == [False, True]
+
+
+def test_a_tokens_2_5_gram_hashes_derived_from_its_3_5_gram_entry_equal_hashing_it_afresh():
+    from campusvoice.conversations.classifier import features
+
+    tokens = ["i", "io", "harassed", "molestata", "università", "😀", "?", "i'm", "zz", "x"]
+    features._caches.clear()
+    features._entries(tokens, features.CHAR_NGRAMS)  # serving fills the 3-5 cache first
+
+    derived = features._entries(tokens, features.WIDE_CHAR_NGRAMS)
+
+    assert derived == [features._token_hashes(token, features.WIDE_CHAR_NGRAMS) for token in tokens]
+    assert all(
+        set(n[1]) < set(w[1])
+        for n, w in zip(features._entries(tokens, features.CHAR_NGRAMS), derived, strict=True)
+    )

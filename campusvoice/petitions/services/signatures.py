@@ -16,14 +16,16 @@ Privacy rules this module keeps:
 
 import base64
 import enum
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,8 +34,9 @@ from django.utils.translation import gettext as _
 
 from campusvoice.accounts.models import AuditEvent, User
 from campusvoice.accounts.services import audit_record
+from campusvoice.ops import prepared
 from campusvoice.petitions.models import OutgoingEmail, Petition, PetitionVersion, Signature
-from campusvoice.petitions.services.mail import outgoing_email_queue
+from campusvoice.petitions.services.mail import outgoing_email_queue, send_soon
 from campusvoice.supporters import services as supporters
 from campusvoice.supporters.emails import email_canonical, email_normalise
 from campusvoice.supporters.models import ConsentRecord, EngagementEvent
@@ -90,7 +93,6 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-@transaction.atomic
 def signature_submit(
     *,
     petition: Petition,
@@ -106,8 +108,8 @@ def signature_submit(
 ) -> SubmitResult:
     """Record a signature and e-mail its confirmation link, or re-send the link, or do nothing.
 
-    A new address gets an unconfirmed signature and a confirmation e-mail (queued in this
-    transaction). An address that already signed and has not confirmed gets a fresh link (the old
+    A new address gets an unconfirmed signature and a confirmation e-mail, written together (on
+    PostgreSQL in one statement: the busiest public form's whole write). An address that already signed and has not confirmed gets a fresh link (the old
     one stops working); a confirmed or voided one gets nothing. `send=False` (per-address limit
     reached) records nothing new and sends nothing. Raises ValidationError keyed by field when the
     petition is closed or the campus version belongs to another petition.
@@ -119,10 +121,7 @@ def signature_submit(
     now = timezone.now()
     expires = now + timedelta(days=TOKEN_DAYS)
     canonical = email_canonical(email)
-    already = Signature.objects.select_for_update().filter(petition=petition, email_canonical=canonical)
-    if not send:
-        existing = already.first()
-    else:
+    if send:
         # The common case first: a new address costs one INSERT. An address that signed before
         # fails the one-per-address constraint (after waiting for a concurrent signer's commit), and
         # its row is then locked and read.
@@ -149,19 +148,24 @@ def signature_submit(
         signature.token_hash = token_hash(confirmation_token(signature))
         # The field checks, without a query each: petition and version are rows we hold (checked
         # above), the token is keyed by SECRET_KEY and unique per link, and the one-per-address
-        # rule is the database's (the savepoint below), so the busiest public form costs no extra
-        # round trips.
+        # rule is the database's (ON CONFLICT, or a savepoint), so the busiest public form costs no
+        # extra round trips.
         signature.full_clean(
             exclude=["petition", "version", "university"], validate_unique=False, validate_constraints=False
         )
-        try:
-            with transaction.atomic():
-                signature.save()
-        except IntegrityError:
-            existing = already.first()
-        else:
-            _confirmation_queue(signature)
-            return SubmitResult(Outcome.CREATED, signature.pk)
+        created = _insert_with_confirmation(signature)
+        if created is not None:
+            return SubmitResult(Outcome.CREATED, created)
+        # The address signed before: its row is locked and read below.
+    with transaction.atomic():
+        return _submit_again(petition, canonical, send=send, expires=expires, now=now)
+
+
+def _submit_again(petition: Petition, canonical: str, *, send: bool, expires, now) -> SubmitResult:
+    """An address that signed before (or any address past its limit), its row locked and read."""
+    existing = (
+        Signature.objects.select_for_update().filter(petition=petition, email_canonical=canonical).first()
+    )
     if existing is None:
         return SubmitResult(Outcome.SILENT, None)
     if existing.status == Signature.Status.UNCONFIRMED and send:
@@ -174,6 +178,71 @@ def signature_submit(
     return SubmitResult(Outcome.SILENT, existing.pk)
 
 
+@functools.cache
+def _insert_sql(vendor: str) -> tuple[str, tuple, tuple]:
+    """One statement for a new address (PostgreSQL): the signature and its confirmation e-mail.
+
+    `INSERT … ON CONFLICT DO NOTHING` returns no row when the address signed before, and then the
+    e-mail's INSERT, which selects from it, writes nothing either. Table and column names come from
+    the models; every value is a parameter.
+    """
+    connection = connections[Signature.objects.db]
+    qn = connection.ops.quote_name
+    signature_fields = tuple(f for f in Signature._meta.concrete_fields if not f.primary_key)
+    email_fields = tuple(
+        f for f in OutgoingEmail._meta.concrete_fields if not f.primary_key and f.name != "object_id"
+    )
+    values = ", ".join(["%s"] * len(signature_fields))
+    sql = f"WITH s AS (INSERT INTO {qn(Signature._meta.db_table)}"
+    sql += f" ({', '.join(qn(f.column) for f in signature_fields)}) VALUES ({values})"
+    sql += f" ON CONFLICT DO NOTHING RETURNING {qn(Signature._meta.pk.column)} AS id)"
+    sql += f" INSERT INTO {qn(OutgoingEmail._meta.db_table)}"
+    sql += f" ({', '.join(qn(f.column) for f in email_fields)}, {qn('object_id')})"
+    # Typed: a parameter in a SELECT list would otherwise be taken for text.
+    typed = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in email_fields)
+    sql += f" SELECT {typed}, CAST(s.id AS varchar) FROM s"  # noqa: S608 - names from the models
+    sql += f" RETURNING {qn(OutgoingEmail._meta.pk.column)}, {qn('object_id')}"
+    return sql, signature_fields, email_fields
+
+
+def _insert_with_confirmation(signature: Signature) -> int | None:
+    """Write a new address's signature and queue its confirmation e-mail, on PostgreSQL in one
+    round trip (in autocommit, its COMMIT included); the signature's id, or None if the address
+    signed before. The send task is enqueued after the commit (`send_soon`)."""
+    connection = connections[Signature.objects.db]
+    now = signature.last_attempt_at
+    signature.created_at = now  # auto_now_add, as save() would
+    email = OutgoingEmail(
+        to=signature.email,
+        subject=_confirmation_subject(signature),
+        body_text="",  # confirmation_render, at sending time: the token is not stored
+        purpose=CONFIRMATION_PURPOSE,
+        object_type="signature",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    if connection.vendor != "postgresql":  # no INSERT in a WITH: two statements in a transaction
+        with transaction.atomic(using=connection.alias):
+            try:
+                with transaction.atomic(using=connection.alias):
+                    signature.save()
+            except IntegrityError:
+                return None
+            email.object_id = str(signature.pk)
+            email.save()
+        transaction.on_commit(partial(send_soon, email.pk), using=connection.alias, robust=True)
+        return signature.pk
+    sql, signature_fields, email_fields = _insert_sql(connection.vendor)
+    params = [f.get_db_prep_save(getattr(signature, f.attname), connection) for f in signature_fields]
+    params += [f.get_db_prep_save(getattr(email, f.attname), connection) for f in email_fields]
+    row = prepared.fetchone(sql, params, using=connection.alias)
+    if row is None:
+        return None
+    email_id, signature_id = row[0], int(row[1])
+    transaction.on_commit(partial(send_soon, email_id), using=connection.alias, robust=True)
+    return signature_id
+
+
 def confirmation_url(*, token: str, language: str) -> str:
     path = reverse("petitions_public:signature-confirm", kwargs={"lang": language, "token": token})
     return settings.SITE_URL.rstrip("/") + path
@@ -182,15 +251,18 @@ def confirmation_url(*, token: str, language: str) -> str:
 CONFIRMATION_PURPOSE = "signature_confirmation"
 
 
-def _confirmation_queue(signature: Signature) -> None:
-    """Queue the confirmation e-mail in this transaction; its body is rendered when it is sent."""
+def _confirmation_subject(signature: Signature) -> str:
     title = signature.version.title(signature.language) if signature.version else None
     title = title or signature.petition.title(signature.language)
     with translation.override(signature.language):
-        subject = _("Please confirm your signature: %(title)s") % {"title": title}
+        return (_("Please confirm your signature: %(title)s") % {"title": title})[:200]
+
+
+def _confirmation_queue(signature: Signature) -> None:
+    """Queue the confirmation e-mail in this transaction; its body is rendered when it is sent."""
     outgoing_email_queue(
         to=signature.email,
-        subject=subject,
+        subject=_confirmation_subject(signature),
         body_text="",  # confirmation_render, at sending time: the token is not stored
         purpose=CONFIRMATION_PURPOSE,
         object_type="signature",

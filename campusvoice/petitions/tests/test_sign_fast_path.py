@@ -199,18 +199,76 @@ def test_a_confirmation_no_longer_needed_is_not_sent(organiser, mailoutbox):
     assert email.status == OutgoingEmail.Status.FAILED and not mailoutbox
 
 
-@override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}})
-def test_with_the_database_queue_the_signature_its_email_and_its_task_commit_together():
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+@override_settings(TASKS=DB_TASKS)
+def test_the_signature_and_its_email_commit_together_and_the_send_task_only_after(
+    django_capture_on_commit_callbacks,
+):
     petition = PetitionFactory()
     with transaction.atomic():
-        _submit(petition)
-        # Inside the transaction already: one COMMIT makes all three durable, or none.
+        result = _submit(petition)
+        # One write (one statement on PostgreSQL): the message exists as soon as the signature.
         email = OutgoingEmail.objects.get()
-        task = DBTaskResult.objects.get()
-        assert task.args_kwargs["args"] == [email.pk]
+        assert email.object_id == str(result.signature_id) and email.status == OutgoingEmail.Status.QUEUED
         transaction.set_rollback(True)
     assert not Signature.objects.exists() and not OutgoingEmail.objects.exists()
+    # Nothing was enqueued for a message that was never committed.
     assert not DBTaskResult.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _submit(petition)
+    email = OutgoingEmail.objects.get()
+    assert DBTaskResult.objects.get().args_kwargs["args"] == [email.pk]
+
+
+@override_settings(TASKS=DB_TASKS, CAMPUSVOICE_MAIL_BATCH_SECONDS=60)
+def test_a_rush_of_signatures_gets_one_deferred_send_task_per_process_that_sends_them_all(
+    django_capture_on_commit_callbacks, mailoutbox, monkeypatch
+):
+    monkeypatch.setattr(mail, "_last_batch", 0.0)
+    petition = PetitionFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            _submit(petition, email=f"signer{n}@example.org")
+
+    [task] = DBTaskResult.objects.all()
+    assert task.task_path.endswith("outgoing_emails_send_due") and task.run_after is not None
+    assert OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED).count() == 5
+
+    mail.outgoing_emails_send_due()  # what the task runs
+
+    assert len(mailoutbox) == 5
+    assert not OutgoingEmail.objects.exclude(status=OutgoingEmail.Status.SENT).exists()
+
+
+@override_settings(TASKS=DB_TASKS, CAMPUSVOICE_MAIL_BATCH_SECONDS=60)
+def test_a_failed_enqueue_is_retried_by_the_next_signature_not_skipped(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(mail, "_last_batch", 0.0)
+    petition = PetitionFactory()
+    from campusvoice.petitions import tasks
+
+    real = tasks.outgoing_emails_send_due
+
+    class QueueDown:
+        def get_backend(self):
+            return real.get_backend()
+
+        def using(self, **kwargs):
+            raise ConnectionError("queue down")
+
+    monkeypatch.setattr(tasks, "outgoing_emails_send_due", QueueDown())
+    with django_capture_on_commit_callbacks(execute=True):
+        _submit(petition, email="first@example.org")  # robust: the signer still gets an answer
+    assert Signature.objects.count() == 1 and not DBTaskResult.objects.exists()
+
+    monkeypatch.setattr(tasks, "outgoing_emails_send_due", real)
+    with django_capture_on_commit_callbacks(execute=True):
+        _submit(petition, email="second@example.org")
+    assert DBTaskResult.objects.count() == 1  # the failure did not start a quiet window
 
 
 @pytest.mark.redis
@@ -236,8 +294,62 @@ def test_counting_several_limits_in_one_redis_round_trip_counts_like_one_by_one(
 
 
 @override_settings(CAMPUSVOICE_PUBLIC_FORM_RATE_PER_IP=(2, 600), CAMPUSVOICE_POW_AFTER_PER_IP=2)
-def test_one_count_of_a_submission_gives_the_limit_and_the_puzzle():
-    assert throttling.submission_count(ip_key="sign:x") == (None, False)
-    assert throttling.submission_count(ip_key="sign:x") == (None, True)  # busy IP: the puzzle
-    retry, pow_needed = throttling.submission_count(ip_key="sign:x")
-    assert 0 < retry <= 600 and pow_needed
+def test_one_check_of_a_submission_gives_the_limit_and_the_puzzle():
+    first = throttling.submission_check(ip_key="sign:x")
+    assert (first.retry_after, first.pow_needed, first.address_wait) == (None, False, None)
+    assert throttling.submission_check(ip_key="sign:x").pow_needed  # busy IP: the puzzle
+    third = throttling.submission_check(ip_key="sign:x")
+    assert 0 < third.retry_after <= 600 and third.pow_needed
+
+
+@override_settings(CAMPUSVOICE_PUBLIC_FORM_RATE_PER_ADDRESS=(2, 3600), CAMPUSVOICE_POW_BITS=4)
+def test_the_check_counts_the_address_and_uses_up_a_puzzle_once():
+    challenge = throttling.pow_challenge()
+    solution = throttling.pow_solve(challenge)
+
+    first = throttling.submission_check(ip_key="a", address="h1", challenge=challenge, solution=solution)
+    again = throttling.submission_check(ip_key="b", address="h1", challenge=challenge, solution=solution)
+    wrong = throttling.submission_check(ip_key="c", address="h2", challenge=challenge, solution="x")
+
+    assert first.pow_solved and not again.pow_solved and not wrong.pow_solved  # single use; checked
+    assert (first.address_wait, again.address_wait) == (None, None)
+    assert throttling.submission_check(ip_key="d", address="h1").address_wait > 0  # third time
+    throttling.give_back(first.address_key)
+    throttling.give_back(again.address_key)
+    assert throttling.submission_check(ip_key="e", address="h1").address_wait is None
+    # The same counters as the one-by-one calls: `hit` sees what the check counted.
+    assert throttling.seen("address", "h1") == 2
+
+
+@pytest.mark.redis
+@override_settings(CAMPUSVOICE_POW_BITS=4)
+def test_with_redis_the_check_is_one_round_trip_and_agrees_with_pow_verify(settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "campusvoice.ops.redis_cache.ReusingRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/14",
+        }
+    }
+    cache = caches["default"]
+    cache.clear()
+    challenge = throttling.pow_challenge()
+    solution = throttling.pow_solve(challenge)
+    client = cache._cache.get_client(write=True)
+    calls = []
+    original = type(client).pipeline
+
+    def counting_pipeline(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    try:
+        type(client).pipeline = counting_pipeline
+        check = throttling.submission_check(ip_key="r", address="r1", challenge=challenge, solution=solution)
+    finally:
+        type(client).pipeline = original
+    try:
+        assert check.pow_solved and calls == [1]
+        assert not throttling.pow_verify(challenge, solution)  # the check used it up
+        assert throttling.seen("address", "r1") == 1
+    finally:
+        cache.clear()
