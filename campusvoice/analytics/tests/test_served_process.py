@@ -11,13 +11,10 @@ import sys
 from django.conf import settings
 
 
-def test_a_worker_loads_every_view_then_freezes_what_it_loaded():
-    script = (
-        "import gc, sys; import campusvoice.wsgi; "
-        "print(gc.get_freeze_count(), 'campusvoice.analytics.views' in sys.modules, gc.get_count()[2])"
-    )
-    env = os.environ | {"CAMPUSVOICE_DEBUG": "true", "DJANGO_SETTINGS_MODULE": "campusvoice.settings"}
-
+def _served(script: str, **env: str) -> str:
+    """What `script` prints when run after loading the application as a served worker does."""
+    env = os.environ | {"CAMPUSVOICE_DEBUG": "true", "DJANGO_SETTINGS_MODULE": "campusvoice.settings"} | env
+    env.pop("CAMPUSVOICE_TESTING", None)
     result = subprocess.run(  # noqa: S603 - our own interpreter and a constant script
         [sys.executable, "-c", script],
         env=env,
@@ -26,8 +23,15 @@ def test_a_worker_loads_every_view_then_freezes_what_it_loaded():
         text=True,
         check=True,
     )
+    return result.stdout
 
-    frozen, views_loaded, _oldest = result.stdout.split()
+
+def test_a_worker_loads_every_view_then_freezes_what_it_loaded():
+    script = (
+        "import gc, sys; import campusvoice.wsgi; "
+        "print(gc.get_freeze_count(), 'campusvoice.analytics.views' in sys.modules, gc.get_count()[2])"
+    )
+    frozen, views_loaded, _oldest = _served(script).split()
     assert views_loaded == "True"  # the first request no longer imports them after the freeze
     assert int(frozen) > 50_000  # Django, our apps and their libraries
 
@@ -40,20 +44,7 @@ def test_loading_the_application_opens_no_connection_so_the_master_may_load_it_b
         "import os; import campusvoice.wsgi; fds = os.listdir('/proc/self/fd'); "
         "print(sum('socket:' in os.readlink(f'/proc/self/fd/{fd}') for fd in fds if os.path.exists(f'/proc/self/fd/{fd}')))"
     )
-    env = os.environ | {
-        "CAMPUSVOICE_DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "campusvoice.settings",
-        "CAMPUSVOICE_CACHE_URL": os.environ.get("CAMPUSVOICE_CACHE_URL", "redis://127.0.0.1:6379/15"),
-    }
-    env.pop("CAMPUSVOICE_TESTING", None)
+    cache = os.environ.get("CAMPUSVOICE_CACHE_URL", "redis://127.0.0.1:6379/15")
+    sockets = _served(script, CAMPUSVOICE_CACHE_URL=cache)
 
-    result = subprocess.run(  # noqa: S603 - our own interpreter and a constant script
-        [sys.executable, "-c", script],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-
-    assert result.stdout.split()[-1] == "0"
+    assert sockets.split()[-1] == "0"

@@ -271,15 +271,21 @@ def test_a_failed_enqueue_is_retried_by_the_next_signature_not_skipped(
     assert DBTaskResult.objects.count() == 1  # the failure did not start a quiet window
 
 
-@pytest.mark.redis
-def test_counting_several_limits_in_one_redis_round_trip_counts_like_one_by_one(settings):
+@pytest.fixture
+def redis_cache(settings):
+    """The shared cache in Redis (database 14), as production runs it."""
     settings.CACHES = {
         "default": {
             "BACKEND": "campusvoice.ops.redis_cache.ReusingRedisCache",
             "LOCATION": "redis://127.0.0.1:6379/14",
         }
     }
-    cache = caches["default"]
+    return caches["default"]
+
+
+@pytest.mark.redis
+def test_counting_several_limits_in_one_redis_round_trip_counts_like_one_by_one(redis_cache):
+    cache = redis_cache
     limit = ratelimit.Limit(3, 600)
     a, b = f"cv:test:{secrets.token_hex(6)}", f"cv:test:{secrets.token_hex(6)}"
     try:
@@ -323,14 +329,8 @@ def test_the_check_counts_the_address_and_uses_up_a_puzzle_once():
 
 @pytest.mark.redis
 @override_settings(CAMPUSVOICE_POW_BITS=4)
-def test_with_redis_the_check_is_one_round_trip_and_agrees_with_pow_verify(settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "campusvoice.ops.redis_cache.ReusingRedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/14",
-        }
-    }
-    cache = caches["default"]
+def test_with_redis_the_check_is_one_round_trip_and_agrees_with_pow_verify(redis_cache):
+    cache = redis_cache
     cache.clear()
     challenge = throttling.pow_challenge()
     solution = throttling.pow_solve(challenge)
