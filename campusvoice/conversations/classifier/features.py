@@ -23,7 +23,15 @@ from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils import murmurhash3_32
+from mmh3 import hash as _mmh3
+
+
+def murmurhash3_32(key: str, *, seed: int) -> int:
+    """scikit-learn's unsigned `murmurhash3_32`, the same MurmurHash3 (x86, 32-bit) of the UTF-8
+    bytes, from the small `mmh3` package: serving then never imports scikit-learn, a second of the
+    classifier's start-up (conversations/tests/test_classifier_model.py checks both agree)."""
+    return _mmh3(key, seed, signed=False)
+
 
 WORD_FEATURES = 2**19
 CHAR_FEATURES = 2**20
@@ -57,10 +65,10 @@ def normalise(text: str) -> str:
 
 def _token_hashes(token: str, char_ngrams: tuple[int, ...] = CHAR_NGRAMS) -> tuple[int, tuple[int, ...]]:
     """The token's word hash and the sorted feature indices of its character n-grams."""
-    word = murmurhash3_32(token, seed=0, positive=True)
+    word = murmurhash3_32(token, seed=0)
     padded = f" {token} "
     grams = {padded[i : i + n] for n in char_ngrams for i in range(len(padded) - n + 1)} or {padded}
-    chars = tuple(sorted({murmurhash3_32(g, seed=1, positive=True) % CHAR_FEATURES for g in grams}))
+    chars = tuple(sorted({murmurhash3_32(g, seed=1) % CHAR_FEATURES for g in grams}))
     return word, chars
 
 
@@ -127,10 +135,7 @@ def analyse(texts: list[str], langs: list[str], char_ngrams: tuple[int, ...] = C
 def _widened(token: str, narrow: tuple[int, tuple[int, ...]]) -> tuple[int, tuple[int, ...]]:
     """_token_hashes(token, WIDE_CHAR_NGRAMS) from the token's 3-5-gram entry: only the 2-grams are new."""
     padded = f" {token} "
-    bigrams = {
-        murmurhash3_32(padded[i : i + 2], seed=1, positive=True) % CHAR_FEATURES
-        for i in range(len(padded) - 1)
-    }
+    bigrams = {murmurhash3_32(padded[i : i + 2], seed=1) % CHAR_FEATURES for i in range(len(padded) - 1)}
     return narrow[0], tuple(sorted(bigrams.union(narrow[1])))
 
 

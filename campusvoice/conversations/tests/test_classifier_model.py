@@ -157,3 +157,36 @@ def test_the_shipped_model_cuts_on_topic_per_language_and_keeps_1_4_0s_heads():
     probs = np.full((3, len(model.labels)), (en + it) / 2, dtype=np.float32)
     flags = model.flags(probs, ["en", "it", "other"])[:, j]
     assert flags.tolist() == [en < it, it < en, model.thresholds["on_topic"] <= (en + it) / 2]
+
+
+def test_serving_hashes_exactly_as_scikit_learn_did_when_the_model_was_trained():
+    # Serving hashes with mmh3 so that it never imports scikit-learn; the shipped weights are
+    # indexed by scikit-learn's murmurhash3_32. One differing hash would silently move a feature.
+    import random
+
+    from sklearn.utils import murmurhash3_32 as sklearn_hash
+
+    from campusvoice.conversations.classifier.features import murmurhash3_32
+
+    rnd = random.Random(7)
+    alphabet = "abcxyz ÀàèéìòùçßÆ’'?!#@_-0123456789🙂🏳️‍🌈\u202e\u200b"
+    texts = ["", " ", "consenso", "stupro", " i' ", "#metoo"]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 14))) for _ in range(20_000)]
+    for seed in (0, 1):
+        assert [murmurhash3_32(t, seed=seed) for t in texts] == [
+            sklearn_hash(t, seed=seed, positive=True) for t in texts
+        ]
+
+
+def test_loading_the_classifier_does_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from campusvoice.conversations.classifier import load_classifier; "
+        "load_classifier().classify(['ciao']); print('sklearn' in sys.modules)"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a constant script
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
