@@ -52,18 +52,13 @@ def count(cache_key: str, limit: Limit) -> int:
         return cache.incr(cache_key)  # another process started the window between the two calls
 
 
-def count_many(keys: list[tuple[str, Limit]]) -> list[int]:
-    """`count` for several keys, in one round trip when the cache is Redis (a pipeline of
-    SET NX EX, which starts a window with its expiry, and INCR for each key); one by one otherwise.
-    Same keys and values as `count`, so both may count the same window."""
-    return count_and_claim(keys)[0]
-
-
 def count_and_claim(
     keys: list[tuple[str, Limit]], claims: list[tuple[str, int]] = ()
 ) -> tuple[list[int], list[bool]]:
-    """`count_many`, plus `cache.add(key, 1, timeout)` for each (key, timeout) in `claims` (True:
-    this call claimed it first), all in the same round trip when the cache is Redis."""
+    """`count` for each (key, limit) in `keys`, and `cache.add(key, 1, timeout)` for each (key,
+    timeout) in `claims` (True: this call claimed it first): one round trip when the cache is Redis
+    (a pipeline of SET NX EX, which starts a window with its expiry, and INCR per key; then SET NX
+    EX per claim), one call at a time otherwise. The same keys and values as `count`."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return [count(key, limit) for key, limit in keys], [cache.add(key, 1, timeout=t) for key, t in claims]

@@ -103,21 +103,16 @@ def _too_many(request: HttpRequest, retry_after: int, *, lang: str) -> HttpRespo
     return response
 
 
-def _petition_and_version(slug: str, code: str | None) -> tuple[Petition, PetitionVersion | None]:
-    petition, _versions = _public_petition(slug)
-    version = None
-    if code:
-        version = get_object_or_404(
-            PetitionVersion.objects.select_related("university"), petition=petition, code=code
-        )
-    return petition, version
-
-
-def _public_petition(slug: str) -> tuple[Petition, list[PetitionVersion]]:
+def _public_petition(
+    slug: str, code: str | None
+) -> tuple[Petition, list[PetitionVersion], PetitionVersion | None]:
+    """The petition (404 if none), its campus versions and the one with this code (None if no
+    version has it), from the per-process copy: no query beyond its freshness check."""
     try:
-        return selectors.public_petition(slug=slug)
+        petition, versions = selectors.public_petition(slug=slug)
     except Petition.DoesNotExist:
         raise Http404 from None
+    return petition, versions, next((v for v in versions if code and v.code == code), None)
 
 
 # The rendered fields of the unbound signing form, keyed by everything they show: the same HTML for
@@ -200,15 +195,13 @@ def _sign(
     lang: str,
     template: str,
     done_url: str,
+    versions: list[PetitionVersion],
     extra=None,
-    versions=None,
 ):
     """The signing form, shared by the petition page and the embed. Always the same answer after a
     submission, whatever happened to the address."""
     ip_key = throttling.ip_hash(throttling.ip_of(request))
     pow_challenge = None
-    if versions is None:
-        versions = list(petition.versions.select_related("university").order_by("university__name"))
     if request.method == "POST":
         form = SignForm(request.POST, petition=petition, language=lang, versions=versions, version=version)
         bot = bool(request.POST.get(HONEYPOT))
@@ -310,12 +303,9 @@ def _thanks_url(petition: Petition, version: PetitionVersion | None, lang: str) 
 @in_language
 @require_http_methods(["GET", "POST"])
 def petition_page(request: HttpRequest, lang: str, slug: str, code: str | None = None) -> HttpResponse:
-    petition, versions = _public_petition(slug)
-    version = None
-    if code:
-        version = next((v for v in versions if v.code == code), None)
-        if version is None:
-            raise Http404
+    petition, versions, version = _public_petition(slug, code)
+    if code and version is None:
+        raise Http404
     return _sign(
         request,
         versions=versions,
@@ -341,8 +331,7 @@ def petition_redirect(request: HttpRequest, slug: str) -> HttpResponse:
 @in_language
 @require_GET
 def thanks(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
-    petition, _version = _petition_and_version(slug, None)
-    version = petition.versions.filter(code=request.GET.get("campus", "")).first()
+    petition, _versions, version = _public_petition(slug, request.GET.get("campus"))
     return render(
         request,
         "petitions/public/thanks.html",
@@ -389,8 +378,7 @@ def signature_confirm(request: HttpRequest, lang: str, token: str) -> HttpRespon
 @in_language
 @require_GET
 def confirmed(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
-    petition, _version = _petition_and_version(slug, None)
-    version = petition.versions.filter(code=request.GET.get("campus", "")).first()
+    petition, _versions, version = _public_petition(slug, request.GET.get("campus"))
     whole, mine = selectors.public_counts(petition=petition, version=version)
     return render(
         request,
@@ -421,12 +409,12 @@ def _frame_ancestors() -> list[str]:
 @in_language
 @require_http_methods(["GET", "POST"])
 def embed(request: HttpRequest, lang: str, slug: str) -> HttpResponse:
-    petition, _version = _petition_and_version(slug, None)
-    version = petition.versions.filter(code=request.GET.get("campus", "")).first()
+    petition, versions, version = _public_petition(slug, request.GET.get("campus"))
     query = {"lang": lang, "done": "1"} | ({"campus": version.code} if version else {})
     response = _sign(
         request,
         petition=petition,
+        versions=versions,
         version=version,
         lang=lang,
         template="petitions/public/embed.html",

@@ -119,11 +119,6 @@ def public_petition(*, slug: str) -> tuple[Petition, list[PetitionVersion]]:
     return petition, versions
 
 
-def open_petition(*, slug: str) -> Petition:
-    """A petition the public may see (open or closed: a closed page still shows its counts)."""
-    return Petition.objects.select_related("campaign").get(slug=slug)
-
-
 def signatures_search(*, petition: Petition, q: str = "", status: str = "", version: int | None = None):
     signatures = Signature.objects.filter(petition=petition).select_related("version__university")
     if q:

@@ -123,7 +123,7 @@ def submission_check(
     `key_hash` of its canonical e-mail), against the address's limit and use up its puzzle: one
     cache round trip for the busiest public form instead of three.
 
-    The same counters and keys as `hit`, `submission_count` and `pow_verify`. The puzzle's
+    The same counters and keys as `hit`, `pow_required` and `pow_verify`. The puzzle's
     signature, age and hash are checked first, on the CPU; an invalid one claims nothing.
     """
     now = time.time()

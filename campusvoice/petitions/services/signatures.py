@@ -179,7 +179,7 @@ def _submit_again(petition: Petition, canonical: str, *, send: bool, expires, no
 
 
 @functools.cache
-def _insert_sql(vendor: str) -> tuple[str, tuple, tuple]:
+def _insert_sql() -> tuple[str, tuple, tuple]:
     """One statement for a new address (PostgreSQL): the signature and its confirmation e-mail.
 
     `INSERT … ON CONFLICT DO NOTHING` returns no row when the address signed before, and then the
@@ -232,7 +232,7 @@ def _insert_with_confirmation(signature: Signature) -> int | None:
             email.save()
         transaction.on_commit(partial(send_soon, email.pk), using=connection.alias, robust=True)
         return signature.pk
-    sql, signature_fields, email_fields = _insert_sql(connection.vendor)
+    sql, signature_fields, email_fields = _insert_sql()
     params = [f.get_db_prep_save(getattr(signature, f.attname), connection) for f in signature_fields]
     params += [f.get_db_prep_save(getattr(email, f.attname), connection) for f in email_fields]
     row = prepared.fetchone(sql, params, using=connection.alias)
