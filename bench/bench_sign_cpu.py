@@ -223,7 +223,7 @@ def _child(argv: list[str]) -> None:
     parser.add_argument("--warmup", type=int, default=100, help="untimed signatures first (caches, imports)")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="print the N costliest functions")
     parser.add_argument("--sql", action="store_true", help="print the SQL of one signature")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv if argv is not None else [])
     sys.path.insert(0, str(ROOT))
     _prepare()
     import django

@@ -95,7 +95,11 @@ def _inverse_sqrt(counts: np.ndarray) -> np.ndarray:
     return scale
 
 
-def analyse(texts: list[str], langs: list[str], char_ngrams: tuple[int, ...] = CHAR_NGRAMS) -> Analysed:
+def analyse(
+    texts: list[str], langs: list[str], char_ngrams: tuple[int, ...] = CHAR_NGRAMS, *, distinct: bool = False
+) -> Analysed:
+    """The batch's tokens, bigrams and character n-grams; ``distinct`` (from 1.6.0): each distinct token
+    and bigram of a comment counts once (see ``_first_per_comment``)."""
     n = len(texts)
     tokens: list[str] = []
     lengths_list: list[int] = []
@@ -116,6 +120,14 @@ def analyse(texts: list[str], langs: list[str], char_ngrams: tuple[int, ...] = C
     same = doc[1:] == doc[:-1]
     bigram_cols = (((hashes[:-1][same] * 1000003) ^ hashes[1:][same]) & _MASK) % WORD_FEATURES
     bigram_lengths = np.maximum(lengths - 1, 0)
+    if distinct:
+        keep = _first_per_comment(doc, ids, len(vocab))
+        ids, doc = ids[keep], doc[keep]
+        lengths = np.bincount(doc, minlength=n).astype(np.int64)
+        bigram_doc = np.repeat(np.arange(n, dtype=np.int64), bigram_lengths)
+        keep = _first_per_comment(bigram_doc, bigram_cols, WORD_FEATURES)
+        bigram_cols = bigram_cols[keep]
+        bigram_lengths = np.bincount(bigram_doc[keep], minlength=n).astype(np.int64)
     chars_per_doc = np.bincount(doc, weights=char_len[ids], minlength=n) if len(ids) else np.zeros(n)
     return Analysed(
         n=n,
@@ -130,6 +142,21 @@ def analyse(texts: list[str], langs: list[str], char_ngrams: tuple[int, ...] = C
         lang_cols=np.array([LANGS.index(lang) for lang in langs], dtype=np.int64),
         vocab=vocab,
     )
+
+
+def _first_per_comment(doc: np.ndarray, items: np.ndarray, size: int) -> np.ndarray:
+    """Positions of the first occurrence of each (comment, item), in their original order.
+
+    From 1.6.0 a word, bigram or token's character n-grams count once per comment, however often it
+    recurs: a long post that repeats "she" or "the" no longer leans on those words, and the
+    normalisation then matches the L2 norm of a binary row. In cross-validation on the training
+    rows this lifted the disclosure head's average precision from 0.895 to 0.918 (model card).
+    """
+    if not len(items):
+        return np.zeros(0, dtype=np.int64)
+    _, first = np.unique(doc * size + items, return_index=True)
+    first.sort()
+    return first
 
 
 def _widened(token: str, narrow: tuple[int, tuple[int, ...]]) -> tuple[int, tuple[int, ...]]:
@@ -252,6 +279,8 @@ def featurise(
     langs: list[str],
     idf: np.ndarray | None = None,
     char_ngrams: tuple[int, ...] = CHAR_NGRAMS,
+    *,
+    distinct: bool = False,
 ) -> sp.csr_matrix:
     """The full (comments x N_FEATURES) matrix, for training.
 
@@ -261,7 +290,7 @@ def featurise(
     normalised as in TF-IDF (see ``_idf_scales``). ``margins`` computes the same linear function
     without building this matrix.
     """
-    a = analyse(texts, langs, char_ngrams)
+    a = analyse(texts, langs, char_ngrams, distinct=distinct)
     n = a.n
     ptr = np.r_[0, np.cumsum(a.lengths)]
     in_doc = sp.csr_matrix((np.ones(len(a.ids), dtype=np.float32), a.ids, ptr), shape=(n, a.grams.shape[0]))

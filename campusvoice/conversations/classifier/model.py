@@ -63,6 +63,9 @@ class TriageClassifier:
     # From 1.4.0: (len(features.LEXICON), n_columns) weights of the disclosure cue columns, added to
     # each weight column's margin. None: no cue columns, as in 1.0.0-1.3.0.
     lexicon_coef: np.ndarray | None = None
+    # From 1.6.0: each distinct token and bigram counts once per comment (features.analyse). False: as
+    # counted up to 1.5.0, every occurrence.
+    distinct_tokens: bool = False
     _split: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def scores(self, texts: list[str], langs: list[str] | None = None) -> tuple[list[str], np.ndarray]:
@@ -74,7 +77,7 @@ class TriageClassifier:
         if self.mix is None:
             values = margins(texts, langs, self.coef, self.intercept, self.idf, self.tfidf_heads)
         else:
-            a = analyse(texts, langs)
+            a = analyse(texts, langs, distinct=self.distinct_tokens)
             if self.wide_columns is None or not self.wide_columns.any():
                 columns = margins(
                     texts,
@@ -179,6 +182,8 @@ def artefact_dump(model: TriageClassifier) -> tuple[bytes, dict]:
         arrays["idf_wide"] = model.idf_wide.astype(np.float16)
     if model.lexicon_coef is not None:
         arrays["lexicon_coef"] = model.lexicon_coef.astype(np.float32)
+    if model.distinct_tokens:
+        arrays["distinct_tokens"] = np.array(True)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     meta = {
@@ -202,6 +207,7 @@ def artefact_load(data: bytes | Path, meta: dict, *, version: str | None = None)
         wide_columns = arrays["wide_columns"].astype(bool) if "wide_columns" in arrays.files else None
         idf_wide = arrays["idf_wide"].astype(np.float32) if "idf_wide" in arrays.files else None
         lexicon_coef = arrays["lexicon_coef"].astype(np.float32) if "lexicon_coef" in arrays.files else None
+        distinct_tokens = bool(arrays["distinct_tokens"]) if "distinct_tokens" in arrays.files else False
     columns = mix.shape[0] if mix is not None else len(meta["labels"])
     if coef.shape != (N_FEATURES, columns):
         raise ModelNotFound(
@@ -226,6 +232,7 @@ def artefact_load(data: bytes | Path, meta: dict, *, version: str | None = None)
         wide_columns=wide_columns,
         idf_wide=idf_wide,
         lexicon_coef=lexicon_coef,
+        distinct_tokens=distinct_tokens,
     )
 
 

@@ -190,3 +190,14 @@ def test_loading_the_classifier_does_not_import_scikit_learn():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_shipped_model_from_1_6_0_counts_distinct_tokens_without_cue_columns():
+    model = load_classifier("1.6.0")
+
+    assert model.distinct_tokens is True
+    assert model.lexicon_coef is None
+    assert _labels_of(model, model.wide_columns) == {"disclosure", "spam"}
+    # Only question still blends a binary-rows head with a TF-IDF one.
+    assert _labels_of(model, ~model.tfidf_heads) == {"question"}
+    assert "on_topic@en" in model.thresholds and "on_topic@it" in model.thresholds

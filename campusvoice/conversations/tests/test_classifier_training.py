@@ -67,16 +67,14 @@ def test_a_saved_model_loads_back_with_the_same_scores(trained, tmp_path):
 
     assert loaded.version == "3.2.1"
     assert loaded.thresholds == model.thresholds
-    # disclosure's two heads and spam's one (the last column)
-    assert list(model.wide_columns) == [False] * 4 + [True, True] + [False] * 2 + [True]
+    # From 1.6.0: on_topic's TF-IDF head, question's binary and TF-IDF heads, then disclosure's head
+    # (2-5-grams), hostile, supportive and spam (2-5-grams).
+    assert list(model.wide_columns) == [False, False, False, True, False, False, True]
     assert np.array_equal(loaded.wide_columns, model.wide_columns)
     assert np.array_equal(loaded.idf_wide, model.idf_wide.astype(np.float16).astype(np.float32))
-    # The disclosure cue weights (1.4.0) travel with the artefact; only on_topic's and disclosure's
-    # columns use them.
-    assert np.array_equal(loaded.lexicon_coef, model.lexicon_coef)
-    with_cues = model.mix[:, [LABELS.index("on_topic"), LABELS.index("disclosure")]].any(axis=1)
-    assert not model.lexicon_coef[:, ~with_cues].any()
-    assert model.lexicon_coef.any()
+    # No head sees the cue columns any more (1.4.0-1.5.0 only; those artefacts still carry theirs).
+    assert model.lexicon_coef is None and loaded.lexicon_coef is None
+    assert loaded.distinct_tokens is model.distinct_tokens is True
     assert np.allclose(_scores(loaded), _scores(model), atol=1e-6)
 
 
@@ -182,13 +180,19 @@ def test_the_disclosure_cues_see_first_person_and_harm_together_in_english_and_i
     assert column["first_person"] == [True, True, True, True, False, True, False]
 
 
-def test_a_model_trained_without_cue_columns_has_none_and_serves_as_trained(tiny):
+def test_a_model_trained_with_cue_columns_carries_them_for_those_heads_and_serves_as_trained(tiny, tmp_path):
+    # 1.4.0 and 1.5.0 shipped cue columns for on_topic and disclosure; from 1.6.0 the default is none.
     from campusvoice.conversations.classifier.training import validation_report
 
-    model, report = train(examples=tiny, c_grid=(1.0,), lexicon_labels=())
+    model, report = train(examples=tiny, c_grid=(1.0,), lexicon_labels=("on_topic", "disclosure"))
 
-    assert model.lexicon_coef is None
+    with_cues = model.mix[:, [LABELS.index("on_topic"), LABELS.index("disclosure")]].any(axis=1)
+    assert model.lexicon_coef.any() and not model.lexicon_coef[:, ~with_cues].any()
     assert validation_report(model, examples=tiny) == report
+    model.save(tmp_path)
+    loaded = load_classifier(directory=tmp_path)
+    assert np.array_equal(loaded.lexicon_coef, model.lexicon_coef)
+    assert np.allclose(_scores(loaded), _scores(model), atol=1e-6)
 
 
 def test_the_disclosure_threshold_falls_back_to_the_tuning_slice_when_a_fold_lacks_positives(tiny):
@@ -270,3 +274,61 @@ def test_a_tokens_2_5_gram_hashes_derived_from_its_3_5_gram_entry_equal_hashing_
         set(n[1]) < set(w[1])
         for n, w in zip(features._entries(tokens, features.CHAR_NGRAMS), derived, strict=True)
     )
+
+
+def test_with_distinct_tokens_each_token_and_bigram_counts_once_per_comment():
+    from campusvoice.conversations.classifier.features import analyse
+
+    texts = ["ok ok ok ok", "a b a b", "", "mi ha seguita, mi ha seguita"]
+    langs = ["en", "en", "other", "it"]
+
+    every = analyse(texts, langs)
+    once = analyse(texts, langs, distinct=True)
+
+    assert every.lengths.tolist() == [4, 4, 0, 7]
+    assert once.lengths.tolist() == [1, 2, 0, 4]  # ok | a b | - | mi ha seguita ,
+    assert once.bigram_lengths.tolist() == [1, 2, 0, 4]  # "ok ok" | "a b", "b a" | - | 3 + ", mi"
+    # The tokens keep their comment and their first-seen order.
+    assert [once.vocab[i] for i in once.ids] == ["ok", "a", "b", "mi", "ha", "seguita", ","]
+
+
+def test_the_serving_path_matches_the_training_matrix_with_distinct_tokens():
+    from campusvoice.conversations.classifier.features import N_FEATURES, analyse, featurise, margins
+
+    texts = [*PROBES, "", "ok ok ok ok", "Dove? Dove?? Dove?", "she said she said no, no, no"]
+    langs = ["en", "it", "other", "en", "it", "en", "it", "en"]
+    rng = np.random.default_rng(3)
+    coef = rng.normal(size=(N_FEATURES, len(LABELS))).astype(np.float32)
+    intercept = rng.normal(size=len(LABELS)).astype(np.float32)
+    idf = rng.uniform(1.0, 9.0, size=N_FEATURES).astype(np.float32)
+    idf[-3:] = 1.0
+    tfidf_heads = np.array([True, False, True, False, True, False])
+
+    binary = featurise(texts, langs, distinct=True) @ coef + intercept
+    tfidf = featurise(texts, langs, idf, distinct=True) @ coef + intercept
+    folded = np.where(tfidf_heads[None, :], coef * idf[:, None], coef)
+    served = margins(
+        texts, langs, folded, intercept, idf, tfidf_heads, analysed=analyse(texts, langs, distinct=True)
+    )
+
+    assert np.allclose(served[:, tfidf_heads], tfidf[:, tfidf_heads], atol=1e-3)
+    assert np.allclose(served[:, ~tfidf_heads], binary[:, ~tfidf_heads], atol=1e-4)
+    # Past its first bigram, repeating a word changes nothing: "ok ok ok ok" is "ok ok".
+    four, two = (featurise([text], ["en"], idf, distinct=True).toarray() for text in ("ok ok ok ok", "ok ok"))
+    assert np.allclose(four, two)
+    assert not np.allclose(featurise(["ok ok ok ok"], ["en"], idf).toarray(), two)
+
+
+def test_a_model_keeps_its_token_counting_through_the_artefact_and_older_ones_count_every_token(trained):
+    from campusvoice.conversations.classifier.model import artefact_dump, artefact_load
+
+    model, _report = trained
+    assert model.distinct_tokens is True
+    assert model.meta["distinct_tokens"] is True
+    again = artefact_load(*artefact_dump(model))
+    assert again.distinct_tokens is True
+    assert np.allclose(again.scores(PROBES)[1], model.scores(PROBES)[1], atol=1e-6)
+
+    older = load_classifier("1.5.0")
+    assert older.distinct_tokens is False
+    assert load_classifier().distinct_tokens is True  # the shipped model, from 1.6.0

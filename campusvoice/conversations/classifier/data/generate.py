@@ -13,6 +13,7 @@ Run from the repository root after editing the cores (the output is deterministi
 """
 
 import csv
+import io
 import random
 from pathlib import Path
 
@@ -1029,6 +1030,259 @@ IT_THIRD = {
     ],
 }
 
+# A fourth round (triage-1.6.0), written by the project like the others, for what the disclosure head
+# missed or confused: short incident-report accounts (a line on a harassment map: "catcalled outside
+# the dorm again"), accounts at internships, clinics, jobs, residences and online, witnessed ones,
+# and hard negatives in the first person that are not anybody's account (reading the news, a thesis,
+# a vigil, a hypothetical), first-person supportive actions ("I signed too and shared it 😔") and
+# everyday stories with harm-like words ("this exam assaulted my brain"). A friend's or flatmate's
+# account of what happened to her counts as a disclosure, as such accounts did in earlier rounds
+# ("My best friend told me her RA assaulted her"). Own generator seed: earlier rows are unchanged.
+EN_FOURTH = {
+    "disclosure": [
+        "guy on the late train kept pressing himself into me even though half the carriage was empty",
+        "whistled at and followed for a whole block near the east gate, again",
+        "older man on the tram put his hand on my knee and smiled like it was nothing",
+        "got yelled at about my legs from a passing car on the walk to my 8am",
+        "someone airdropped me a dick pic in the lecture hall this morning",
+        "car slowed down next to me on campus drive and the driver asked how much",
+        "bloke at the kebab shop grabbed my bum while I was paying",
+        "man flashed me by the rec center bike racks around 10pm tonight",
+        "saw a man grope a girl at the bus stop on 5th, she just froze and he walked off",
+        "lift in halls, guy from the 4th floor blocked the door and wouldn't let me out without a kiss",
+        "some random keeps commenting on my body under every pic, made 3 new accounts after I blocked him",
+        "catcalled from a van outside the engineering building, 2pm in broad daylight",
+        "walked back from the pub and a man trailed me all the way to my street, hid in a corner shop till he left",
+        "omw home from lab n a guy started walkin next to me sayin nasty stuff bout my body, didnt stop till i ducked into a 7-11",
+        "a man was touching himself in the back row of the night bus staring right at me, got off two stops early",
+        "my shift manager at the cafe keeps 'accidentally' brushing against me behind the counter, every single shift",
+        "ppl at that house party kept topping up my cup and next thing i remember is waking up on their couch with my top off",
+        "got my bum slapped running past the sidelines at intramurals, ref saw and did nothing",
+        "During my placement at a law firm last summer a senior associate kept inviting me to 'work dinners' and on the last one put his hand up my dress in the taxi. I never said anything because I wanted the offer.",
+        "Years ago, first term, I crashed at a friend's flat after pres and woke up to his housemate undressing me. I pretended to be asleep until he stopped. Never said it out loud before.",
+        "On my clinical rotation an attending would stand way too close and tell me I had 'soft hands'. Every shift. I switched hospitals.",
+        "The physio at the campus clinic worked his way way higher up my leg than my injury and asked if I had a boyfriend.",
+        "International student here: my homestay host keeps knocking on the bathroom door when I shower and joking about my body. I don't know anyone else in this city yet.",
+        "in 2016 a guy i'd been on one date with kept turning up at my work, my gym, my bus stop. 8 months. police said he hadn't 'done anything'",
+        "watched a group of lads on the train snap a girl's bra strap and film her face, nobody said a word, me included",
+        "My lab partner put my face from my Insta stories onto porn and sent it round the year group chat.",
+        "My landlord texts me at midnight asking what I'm wearing and says he'll knock something off the rent if I'm 'friendly'.",
+        "A guy at the gym kept taking photos of me doing squats. Found them weeks later on a forum with disgusting captions.",
+        "Rugby social got out of hand, two of the older players pinned a fresher down and pulled his shorts off while everyone chanted. I was there and laughed along. I'm ashamed of that.",
+        "Freshers week, a bouncer at the union let me skip the queue and then wouldn't let me go without a kiss.",
+        "still getting voicemails from my ex's mate describing what he wants to do to me. third week now",
+        "I was with a guy through most of undergrad who'd start things while I was asleep. I genuinely thought that's just what boyfriends do.",
+        "Uber driver locked the doors and said he'd only let me out if I moved to the front seat next to him.",
+        "Saw a lecturer put his arm around a student after the seminar and slide his hand down her back. She looked terrified.",
+        "yo some dude in the stacks kept sniffing my hair and muttering stuff, moved floors twice and he followed me both times",
+        "On my PhD fieldwork the driver the department hired kept trying my door at night. I slept with a chair wedged under the handle for six weeks.",
+        "Nurse and part-time student here. A patient grabbed my breast during a blood draw and the charge nurse said it comes with the job.",
+        "Me and my friend got called sluts by a car full of guys leaving the stadium, they kept circling the block to do it again.",
+        "new hire orientation at my internship, one of the VPs told me I'd 'go far' if I wore skirts more and then touched my waist at the mixer",
+        "A guy I turned down on a dating app found my halls from a photo and showed up at reception asking for my room number. Still happening, twice this month.",
+        "A friend told me a guy at her work cornered her in the stockroom, and I've been furious all week.",
+    ],
+    "disclosure_question": [
+        "My internship supervisor keeps commenting on my outfits and asked me to stay late alone with him, does the uni careers office handle this or only the company?",
+        "A guy from my seminar has been sending me sexual DMs from fake accounts, can {uni} do anything if it's only online?",
+        "the physio at the sports centre touched me in a way that didn't feel medical at all, is it normal to have to undress fully for a knee injury??",
+        "Someone took a photo up my skirt on the escalator at the station and I got his face on my phone. Do I go to the police or campus security?",
+        "I blacked out after one cider at the union bar on Friday, pretty sure something was put in it. Is it too late for a test?",
+        "Years ago my school teacher did things to me and now he teaches part-time at {uni}. Can I tell someone here even though it wasn't at uni?",
+        "My flatmate's boyfriend keeps 'accidentally' walking in on me in the shower, how do I raise this with accommodation without her hating me?",
+        "a man has been waiting outside my residence most nights and whistling when i come in, does the night porter have to do something??",
+        "I'm a grad student and my PI kissed my neck at the lab party. I need his reference for job applications. What are my options?",
+        "Saw a guy drop something in a girl's drink at the bar Thursday and told the bartender, nothing happened. Can I still report it now?",
+        "My ex still has videos of me and says he'll post them if I don't meet him. Who do I even call for this?",
+        "international student, my landlord says I can pay less if I 'keep him company' at night. can he evict me if I say no?",
+    ],
+    "neutral": [
+        "I read the story about the woman attacked near the station and couldn't sleep at all.",
+        "I wrote my dissertation on harassment in academic labs and the numbers still shock me.",
+        "As a TA I've done the disclosure training twice now, it was actually useful.",
+        "I was at the vigil last night and didn't expect so many people to turn up.",
+        "If anyone ever grabbed me like that on a train I'd scream the whole carriage down.",
+        "My mum sends me an article about a campus rape every single week.",
+        "I cried reading the stories people shared here last night.",
+        "I keep thinking about the student in the news who was attacked walking home.",
+        "Headline today: 'University settles harassment claim against former dean'.",
+        "I think the sentence in that case was way too lenient for what he did.",
+        "My criminology seminar spent two hours today on how juries see rape complainants.",
+        "I've sat on the student misconduct panel for three years and most cases drag on for months.",
+        "I volunteered on the crisis line last year and calls always go up in October.",
+        "I always send my live location to my roommate when I get in an Uber, it's just habit now.",
+        "My little sister starts college next fall and I keep worrying about the parties.",
+        "I've never been harassed myself but I did the bystander training just in case.",
+        "I watched the documentary about the team doctor and had to pause it three times.",
+        "My roommate heard from someone in her class that there was an assault at a frat on Saturday.",
+        "I teach the self-defence class at the rec centre and the women's session fills up every term.",
+        "I'm writing a piece for the student paper about drink spiking in campus bars.",
+        "I carry a rape alarm on my keys because my dad bought me one, never had to use it.",
+        "Honestly I think one mandatory consent module in first year is too little too late.",
+        "I reported the broken light on the path behind halls and they fixed it in two days.",
+        "I played the mother of the victim in the student play about assault and rehearsals were hard.",
+        "I think if I was ever drugged I wouldn't even know it happened, and that scares me.",
+        "I'm a guy and I never realised how often my female friends text 'home safe' until this year.",
+        "I sat through a whole hearing as a student rep and the questions to the complainant were brutal.",
+        "I heard the guy from that court case just transferred to another uni.",
+        "I'm an RA at {uni} and this week's training was all about responding to disclosures.",
+    ],
+    "supportive": [
+        "I signed this morning and dropped the link in my course group chat 😔",
+        "I stand with everyone who shared their story here, every single one of you.",
+        "Me too, I'm printing your posters for my whole corridor tonight.",
+        "I'll walk anyone from the library to halls after late labs, just message me.",
+        "I believed her the first time she spoke up and I still do. Thank you for amplifying this.",
+        "I did the training today and I'm bringing the whole rugby team next week.",
+        "I donated my first paycheck from the bookshop to the crisis line.",
+        "Same, just shared it to my story and pinned it for my followers.",
+        "I was nervous to even like this post but I'm done being quiet about supporting you all.",
+        "I told my whole seminar about the petition and we signed it together at the end of class.",
+        "I hear you, I believe you, and I'll be at the march on Saturday with a sign.",
+        "As a mum of two girls at {uni}, I've shared this with every parent group I'm in.",
+    ],
+    "offtopic": [
+        "someone nicked my bike from outside the library again, third one this year",
+        "this stats exam genuinely violated me",
+        "a goose chased me across the quad this morning and I've never run faster",
+        "my landlord keeps harassing me about the rent being two days late",
+        "the vending machine robbed me of my last quid and gave me nothing",
+        "my roommate keeps stealing my oat milk and I feel personally attacked",
+        "got followed around Ikea by my mum asking if I need more cushions for three hours",
+        "the fire alarm went off at 3am and I got dragged out in my towel lol",
+        "my group project partner ghosted me and left me with the whole presentation",
+        "a seagull snatched the chips right out of my hand on the pier",
+        "got cornered by a guy pitching his startup outside the union for 20 mins",
+        "my neighbour keeps banging on the wall at midnight because of my music",
+        "the professor called me out in front of the whole lecture for being late, mortified",
+        "my little brother stalked my Spotify and now roasts my playlists at dinner",
+        "coach made us run suicides until I literally threw up",
+        "this weather is abusive, it's been raining sideways for a week",
+    ],
+}
+
+IT_FOURTH = {
+    "disclosure": [
+        "tipo sul notturno ke continuava a strusciarsi contro di me, ho cambiato posto due volte",
+        "Fischi e commenti dal gruppetto davanti allo studentato, anche oggi.",
+        "uno mi ha seguita dalla fermata della metro fino al portone, ho dovuto suonare alla vicina",
+        "Auto che rallenta accanto a me in viale della facoltà, finestrino giù e frasi schifose. Terza volta questa settimana.",
+        "Sul regionale delle 7 un signore mi fissava e intanto si toccava sotto la giacca.",
+        "alla fermata del 19 un uomo mi ha afferrato il sedere ed è salito sul bus ridendo",
+        "Esibizionista nel parco dietro Lettere stamattina verso le 8, si è aperto il cappotto davanti a me.",
+        "mi hanno infilato una mano tra le gambe nella calca all'uscita del concerto",
+        "In mensa il tavolo accanto dava i voti ad alta voce al mio corpo mentre passavo col vassoio.",
+        "Commenti sul mio seno dagli operai del cantiere davanti a Ingegneria, ogni santo giorno.",
+        "un tizio in biblioteca mi faceva foto di nascosto, l'ho beccato col telefono puntato sotto il tavolo",
+        "Seguita in macchina dal supermercato a casa, ha fatto il giro dell'isolato due volte per aspettarmi.",
+        "clacson e 'bella vieni qua' tutte le sere tornando dal turno al pub",
+        "ricevuto l'ennesima foto del suo pene su insta da un account del mio stesso corso",
+        "uno in discoteca mi ha cacciato la lingua in bocca senza manco chiedere il nome",
+        "catcalling sotto i portici stasera, tre tizi, poi mi sono venuti dietro per un pezzo",
+        "Ho visto un uomo prendere una ragazza per il polso alla fermata e provare a baciarla, siamo intervenuti in tre.",
+        "Stamattina in tram un ragazzo ha fotografato sotto la gonna di una ragazza, l'ho visto benissimo e gliel'ho urlato davanti a tutti.",
+        "in erasmus a Lisbona uno dell'ostello si è infilato nel mio letto mentre dormivo",
+        "Durante lo stage in uno studio di architettura il titolare mi chiamava 'la mia stagista preferita' e mi massaggiava le spalle. Ho finito lo stage contando i giorni.",
+        "Primo anno, festa universitaria: uno spritz e mezz'ora dopo non stavo in piedi. Un ragazzo mai visto voleva portarmi via, mi ha salvata la barista.",
+        "Il fisioterapista della squadra di nuoto mi faceva abbassare il costume per massaggi che con l'infortunio non c'entravano niente.",
+        "Al consultorio il ginecologo faceva battute sul mio ragazzo e mi ha toccata in un modo che di medico non aveva nulla.",
+        "In collegio il custode di notte bussa alla mia porta con scuse assurde e mi chiede se dormo da sola. Va avanti da ottobre.",
+        "Frecciarossa per Bologna, il tizio accanto ha finto di dormire e mi ha appoggiato la mano sul petto per tutta la galleria.",
+        "Faccio la cameriera per pagarmi l'affitto e il proprietario del locale mi passa dietro e mi stringe i fianchi ogni volta che c'è ressa.",
+        "Qualcuno ha aperto un profilo falso con le mie foto e il mio numero scrivendo che mi offro, da una settimana mi scrivono sconosciuti.",
+        "Un ex compagno del liceo ha montato la mia faccia su foto porno e le ha mandate nella chat della classe.",
+        "Anni fa, alla magistrale, un ricercatore mi ha spinta contro il bancone del laboratorio e non si fermava. Oggi insegno e i corridoi vuoti mi fanno ancora paura.",
+        "Nel 2009 ero matricola alla {uni}. Un ragazzo del mio piano mi ha riaccompagnata in camera e non se n'è più andato. A Natale ho lasciato la residenza.",
+        "Da febbraio un ragazzo del mio corso si fa trovare fuori da ogni aula, mi scrive da profili sempre nuovi e sa a che ora esco dalla palestra.",
+        "Sono un ragazzo: a una festa una più grande continuava a mettermi le mani nei pantaloni anche se la spingevo via. I miei amici mi hanno detto che ero fortunato.",
+        "mi ha detto che se nn gli mandavo le foto diceva a tutti che eravamo già andati a letto, e gliele ho mandate. avevo 19 anni",
+        "raga ieri sera 1 fuori dal pub mi ha tirata x il braccio e mi ha leccato la faccia, ancora mi viene da vomitare",
+        "Alla festa di facoltà ho visto un ragazzo prendere il telefono di una ragazza mezza svenuta e farle foto mentre gli amici ridevano.",
+        "Il prof di statistica a ricevimento mi ha detto che con quella scollatura il 30 me lo regalava, e mi ha accarezzato i capelli.",
+        "L'esercitatore mi ha aggiunta su Instagram e commenta ogni mia storia con 'sei una bomba', ora ho paura di andare alle esercitazioni.",
+        "Sono la mamma di una matricola: portando su le valigie in residenza ho visto un ragazzo toccarle il sedere nel corridoio, davanti a me.",
+        "Sono tecnica di laboratorio e un docente da anni mi saluta con un bacio sul collo. Le colleghe mi dicono di lasciar perdere.",
+        "di nuovo il tizio della palestra dell'ateneo ke mi riprende col telefono mentre faccio squat",
+        "Una mia amica mi ha raccontato che il suo capo le fa commenti pesanti e io non ho saputo cosa risponderle.",
+        "La mia coinquilina mi ha confidato che ieri sera l'hanno seguita fino a casa, sono ancora scossa per lei.",
+    ],
+    "disclosure_question": [
+        "L'esercitatore mi scrive di notte per dirmi quanto sono carina, a chi lo dico senza giocarmi l'esame?",
+        "un tizio in ostello durante l'erasmus mi ha messo le mani addosso, vale la segnalazione anche se è successo all'estero?",
+        "Il titolare della copisteria dove lavoro part-time mi tocca continuamente i fianchi, lo sportello dell'ateneo può aiutarmi anche se lui non è dell'università?",
+        "Da settimane ricevo DM espliciti da un profilo anonimo che sa in che aula seguo, la polizia postale prende sul serio queste cose?",
+        "Sul bus uno mi si è strusciato addosso fino al capolinea, ha senso denunciare se non ho nemmeno una foto della sua faccia?",
+        "Cinque anni fa un compagno di corso mi ha violentata dopo una cena, ora lavoro in ateneo e lo incrocio. C'è qualcuno con cui parlarne in modo riservato?",
+        "Il coach di basket ci pesa in intimo e commenta i nostri corpi, siamo in quattro a volerlo segnalare: come si fa insieme?",
+        "Il mio coinquilino entra in camera quando mi cambio e ride, posso chiedere di cambiare alloggio a metà anno?",
+        "ho visto un tipo palpare una ragazza al pub e lei è scappata via, ho il video, a chi lo mando??",
+        "Il medico del reparto dove faccio tirocinio mi fa passare dal suo studio a fine turno e mi tocca la schiena, se lo segnalo rischio la valutazione?",
+        "qualcuno del corso ha girato una mia foto in costume modificata per sembrare nuda, si può far togliere?",
+        "Dopo la festa di laurea di un'amica mi sono svegliata senza ricordi e con lividi sulle braccia, dopo tre giorni ha ancora senso fare le analisi?",
+    ],
+    "neutral": [
+        "Ho letto dell'aggressione alla stazione e stanotte non ho chiuso occhio.",
+        "Ho scritto la tesi triennale sulle molestie nel mondo accademico, i numeri sono impressionanti.",
+        "Faccio la tutor per le matricole e quest'anno ci hanno formati su come accogliere il racconto di una violenza.",
+        "Ieri sera ero alla fiaccolata in piazza, c'era tantissima gente.",
+        "Se qualcuno provasse a mettermi le mani addosso urlerei come una pazza.",
+        "Mia mamma continua a mandarmi articoli sugli stupri nelle università, ormai mi viene l'ansia solo a uscire.",
+        "Ho pianto leggendo le testimonianze che avete pubblicato.",
+        "Non riesco a smettere di pensare alla ragazza del telegiornale.",
+        '"Studentessa molestata in ascensore, indagato un docente": così titola oggi il giornale locale.',
+        "Secondo me l'assoluzione di ieri manda un messaggio terribile a chi sta pensando di denunciare.",
+        "Ho fatto il corso di autodifesa e ci hanno insegnato come liberarsi da una presa al polso.",
+        "Ogni volta che torno a casa da sola di notte tengo le chiavi tra le dita, non si sa mai.",
+        "Sto leggendo un romanzo in cui il protagonista perseguita la sua ex, mi mette i brividi.",
+        "Ho visto il documentario sulle violenze nello sport universitario, andrebbe proiettato in ogni ateneo.",
+        "Faccio la volontaria al centro antiviolenza da due anni e a settembre le chiamate aumentano sempre.",
+        "Ho intervistato dieci studentesse per il giornale d'ateneo sulla sicurezza notturna nelle residenze.",
+        "Quando ero rappresentante ho portato in senato accademico la proposta sulle molestie, ed è stata bocciata.",
+        "Lavoro allo sportello d'ascolto e la frase che sento più spesso è 'non so se conta come violenza'.",
+        "Mio padre dice che una volta queste cose non succedevano, io penso solo che nessuno ne parlava.",
+        "Per fortuna non ho mai subito niente del genere, ma ho paura per mia sorella che parte per l'Erasmus.",
+        "Nel gioco di ruolo del laboratorio io facevo la parte di chi riceve un commento sessista, strano anche per finta.",
+        "Ho curato il sondaggio tra i fuori sede: il 40% non sa dove sia lo sportello antiviolenza.",
+        "Ho comprato i coperchietti anti-drink spiking per i bicchieri, li regalo a tutte le mie amiche.",
+        "Il processo contro quel preparatore atletico mi sembra una farsa, tre rinvii in un anno.",
+        "Ho letto tutti i commenti sotto questo post e sto male per ognuna di voi.",
+        "Un ragazzo a lezione ha detto che il catcalling è un complimento e io gli ho risposto a tono davanti a tutti.",
+        "Stanotte ho sognato di essere seguita per strada, colpa di tutte le notizie che leggo ultimamente.",
+        "Il mio ragazzo non capiva perché le vittime non denunciano subito, gli ho fatto leggere i vostri post.",
+    ],
+    "supportive": [
+        "Firmato pure io e l'ho girato nella chat del corso 😔",
+        "Sto dalla parte di chiunque abbia raccontato qualcosa sotto questo post, oggi e sempre.",
+        "Stampato e appeso a ogni piano della residenza, che lo leggano tutti.",
+        "Ho appena prenotato il laboratorio sul consenso per me e per tutta la mia squadra di rugby.",
+        "Io vi credo, a tutte. E da oggi mi metto a disposizione come volontaria.",
+        "Ho salvato il vostro numero e l'ho mandato a mia sorella che a settembre inizia l'università.",
+        "Sono docente a contratto: da lunedì il link della campagna sarà sulla prima slide di ogni mia lezione.",
+        "Ho pianto di rabbia leggendo, poi ho firmato e ho scritto al rettore. Fatelo anche voi.",
+        "Stasera porto le candele al presidio, chi vuole venire con me scriva qui.",
+        "Ci metto la faccia: sono un ragazzo e starò al banchetto della campagna tutta la settimana.",
+        "nn sono brava con le parole ma vi voglio bene, ho condiviso ovunque 💜",
+        "Ho donato quello che potevo al centro antiviolenza, grazie x avercelo fatto conoscere.",
+    ],
+    "offtopic": [
+        "mi hanno fregato di nuovo la bici davanti alla biblioteca, terza volta quest'anno",
+        "L'esame di diritto privato mi ha letteralmente violentato il cervello",
+        "un piccione mi ha aggredita mentre andavo a lezione, ho perso mezzo panino",
+        "Il padrone di casa mi perseguita per l'affitto, mi chiama pure la domenica mattina.",
+        "Il prof di analisi ci ha massacrati allo scritto, promossi in 4 su 120.",
+        "La macchinetta del caffè al secondo piano mi ha rubato un altro euro, la denuncio",
+        "Il mio coinquilino mi stalkera per i piatti sporchi, mi manda foto del lavandino ogni sera",
+        "Ieri a calcetto mi hanno steso con un'entrata assassina, ginocchio distrutto",
+        "Mia nonna mi tormenta di chiamate per sapere se mangio abbastanza ahah",
+        "All'open day sono stata assalita da una folla di matricole, non si respirava",
+        "il gatto della vicina mi ha graffiata tutta perché l'ho accarezzato senza permesso",
+        "Mi hanno derubata in treno, portafoglio e tessera dello studente spariti",
+        "La sessione invernale mi sta distruggendo, giuro che non esco più di casa",
+        "Qualcuno continua a rubarmi lo yogurt dal frigo della residenza, ora ci metto le etichette",
+        "Il bibliotecario mi ha urlato contro perché ho scartato una caramella in sala lettura",
+    ],
+}
+
 EN_PREFIXES = ["", "", "", "@CampusVoice ", "Honestly ", "Hi, ", "Ok so ", "@Jess ", "Hey "]
 IT_PREFIXES = ["", "", "", "@CampusVoice ", "Sinceramente ", "Ciao, ", "Allora ", "@Giulia ", "Ehi "]
 SUFFIXES_EN = ["", "", "", " 🙏", " 😔", " 💜", "!!", " #NotOnMyCampus", " #MeToo", " ...", " 😡", " lol"]
@@ -1076,6 +1330,20 @@ def variants(core: str, *, lang: str, kind: str, rng: random.Random, n: int) -> 
     return out
 
 
+# Cores whose first label was wrong, relabelled in place (triage-1.6.0). Moving them to another list
+# would renumber every later core of that list and so move them across the split; here each keeps
+# its group and its variants, only its labels change. A professor's comments about the writer's own
+# body are a first-person account of harassment, as "a guy from my class keeps following me home"
+# (a disclosure_question since 1.0.0) is one.
+RELABELLED = {
+    "How do I report a professor who keeps making comments about my body?": "disclosure_question",
+    "Come si segnala un professore che fa commenti sul mio corpo?": "disclosure_question",
+    # An account of what happened to a named friend, as in the earlier rounds' disclosures.
+    "what do I do if my friend told me she was assaulted but doesnt want to report": "disclosure_question",
+    "cosa faccio se una mia amica mi ha detto di essere stata violentata ma non vuole denunciare": "disclosure_question",
+}
+
+
 def build(
     lang: str, cores: dict[str, list[str]], *, seed: str = "", first: dict[str, int] | None = None
 ) -> list[dict[str, str]]:
@@ -1083,10 +1351,11 @@ def build(
     rng = random.Random(f"campusvoice-own-{lang}{seed}")
     rows: list[dict[str, str]] = []
     for kind, texts in cores.items():
-        flags = KINDS[kind]
         for i, core in enumerate(texts, start=(first or {}).get(kind, 0)):
+            labelled = RELABELLED.get(core, kind)
+            flags = KINDS[labelled]
             for text in variants(core, lang=lang, kind=kind, rng=rng, n=5):
-                row = {"text": text, "lang": lang, "group": f"{lang}-{kind}-{i:03d}", "kind": kind}
+                row = {"text": text, "lang": lang, "group": f"{lang}-{kind}-{i:03d}", "kind": labelled}
                 row.update({label: str(v) for label, v in zip(LABELS, flags, strict=True)})
                 rows.append(row)
     return rows
@@ -1490,16 +1759,32 @@ def composed(lang: str) -> list[dict[str, str]]:
     return rows
 
 
+def rows_for(lang: str) -> list[dict[str, str]]:
+    """Every row of own_<lang>.csv, in file order: each round numbers its cores after the earlier ones'."""
+    cores, third, fourth = {"en": (EN, EN_THIRD, EN_FOURTH), "it": (IT, IT_THIRD, IT_FOURTH)}[lang]
+    first = {kind: len(texts) for kind, texts in cores.items()}
+    after_third = {kind: first.get(kind, 0) + len(third.get(kind, [])) for kind in KINDS}
+    return (
+        build(lang, cores)
+        + composed(lang)
+        + build(lang, third, seed="-round3", first=first)
+        + build(lang, fourth, seed="-round4", first=after_third)
+    )
+
+
+def csv_text(lang: str) -> str:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=["text", "lang", "group", "kind", *LABELS])
+    writer.writeheader()
+    writer.writerows(rows_for(lang))
+    return out.getvalue()
+
+
 def main() -> None:
-    for lang, cores, third in (("en", EN, EN_THIRD), ("it", IT, IT_THIRD)):
-        first = {kind: len(texts) for kind, texts in cores.items()}
-        rows = build(lang, cores) + composed(lang) + build(lang, third, seed="-round3", first=first)
+    for lang in ("en", "it"):
         path = HERE / f"own_{lang}.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["text", "lang", "group", "kind", *LABELS])
-            writer.writeheader()
-            writer.writerows(rows)
-        print(f"{path.name}: {len(rows)} rows")
+        path.write_text(csv_text(lang), encoding="utf-8", newline="")
+        print(f"{path.name}: {len(rows_for(lang))} rows")
 
 
 if __name__ == "__main__":
