@@ -332,3 +332,15 @@ def test_a_model_keeps_its_token_counting_through_the_artefact_and_older_ones_co
     older = load_classifier("1.5.0")
     assert older.distinct_tokens is False
     assert load_classifier().distinct_tokens is True  # the shipped model, from 1.6.0
+
+
+def test_the_hostile_head_weighs_our_own_rows_more_than_the_other_heads_do(tiny):
+    from campusvoice.conversations.classifier.training import OWN_WEIGHT, _weights, prepare
+
+    rows = [*tiny[:20], Example("a public tweet", "en", "ami2018_en", {"hostile": 1})]
+    data = prepare(rows)
+    own = np.array([e.source.startswith("own") for e in rows])
+
+    assert set(_weights(data, "disclosure")[own]) == {OWN_WEIGHT}
+    assert set(_weights(data, "hostile")[own]) == {8.0}
+    assert set(_weights(data, "hostile")[~own]) == set(_weights(data, "disclosure")[~own]) == {1.0}
