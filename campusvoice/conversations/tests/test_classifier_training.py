@@ -106,25 +106,34 @@ def test_the_serving_path_computes_the_same_scores_as_the_training_matrix():
     assert np.allclose(margins(texts, langs, coef, intercept), expected, atol=1e-4)
 
 
-def test_the_serving_path_matches_the_training_matrix_with_tf_idf_features():
-    from campusvoice.conversations.classifier.features import N_FEATURES, featurise, margins
+@pytest.mark.parametrize("distinct", [False, True], ids=["every-occurrence", "distinct-tokens"])
+def test_the_serving_path_matches_the_training_matrix_with_tf_idf_features(distinct):
+    from campusvoice.conversations.classifier.features import N_FEATURES, analyse, featurise, margins
 
-    texts = [*PROBES, "", "🙏🙏", "ok ok ok ok", "Dove? Dove?? @user https://x.example/abc"]
-    langs = ["en", "it", "other", "en", "it", "other", "en", "it"]
+    texts = [
+        *PROBES,
+        "",
+        "🙏🙏",
+        "ok ok ok ok",
+        "Dove? Dove?? @user https://x.example/abc",
+        "she said no, no, no",
+    ]
+    langs = ["en", "it", "other", "en", "it", "other", "en", "it", "en"]
     rng = np.random.default_rng(1)
     coef = rng.normal(size=(N_FEATURES, len(LABELS))).astype(np.float32)
     intercept = rng.normal(size=len(LABELS)).astype(np.float32)
     idf = rng.uniform(1.0, 9.0, size=N_FEATURES).astype(np.float32)
     idf[-3:] = 1.0  # the language one-hot is not idf-weighted
 
-    expected = featurise(texts, langs, idf) @ coef + intercept
+    expected = featurise(texts, langs, idf, distinct=distinct) @ coef + intercept
 
-    binary = featurise(texts, langs) @ coef + intercept
+    binary = featurise(texts, langs, distinct=distinct) @ coef + intercept
     tfidf_heads = np.array([True, False, True, False, True, False])
 
     # Serving folds idf into the TF-IDF heads' weights and only normalises per comment.
     folded = np.where(tfidf_heads[None, :], coef * idf[:, None], coef)
-    served = margins(texts, langs, folded, intercept, idf, tfidf_heads)
+    analysed = analyse(texts, langs, distinct=distinct)
+    served = margins(texts, langs, folded, intercept, idf, tfidf_heads, analysed=analysed)
     assert np.allclose(served[:, tfidf_heads], expected[:, tfidf_heads], atol=1e-3)
     assert np.allclose(served[:, ~tfidf_heads], binary[:, ~tfidf_heads], atol=1e-4)
 
@@ -292,29 +301,13 @@ def test_with_distinct_tokens_each_token_and_bigram_counts_once_per_comment():
     assert [once.vocab[i] for i in once.ids] == ["ok", "a", "b", "mi", "ha", "seguita", ","]
 
 
-def test_the_serving_path_matches_the_training_matrix_with_distinct_tokens():
-    from campusvoice.conversations.classifier.features import N_FEATURES, analyse, featurise, margins
+def test_with_distinct_tokens_repeating_a_word_past_its_first_bigram_changes_nothing():
+    from campusvoice.conversations.classifier.features import N_FEATURES, featurise
 
-    texts = [*PROBES, "", "ok ok ok ok", "Dove? Dove?? Dove?", "she said she said no, no, no"]
-    langs = ["en", "it", "other", "en", "it", "en", "it", "en"]
-    rng = np.random.default_rng(3)
-    coef = rng.normal(size=(N_FEATURES, len(LABELS))).astype(np.float32)
-    intercept = rng.normal(size=len(LABELS)).astype(np.float32)
-    idf = rng.uniform(1.0, 9.0, size=N_FEATURES).astype(np.float32)
-    idf[-3:] = 1.0
-    tfidf_heads = np.array([True, False, True, False, True, False])
+    idf = np.random.default_rng(3).uniform(1.0, 9.0, size=N_FEATURES).astype(np.float32)
 
-    binary = featurise(texts, langs, distinct=True) @ coef + intercept
-    tfidf = featurise(texts, langs, idf, distinct=True) @ coef + intercept
-    folded = np.where(tfidf_heads[None, :], coef * idf[:, None], coef)
-    served = margins(
-        texts, langs, folded, intercept, idf, tfidf_heads, analysed=analyse(texts, langs, distinct=True)
-    )
-
-    assert np.allclose(served[:, tfidf_heads], tfidf[:, tfidf_heads], atol=1e-3)
-    assert np.allclose(served[:, ~tfidf_heads], binary[:, ~tfidf_heads], atol=1e-4)
-    # Past its first bigram, repeating a word changes nothing: "ok ok ok ok" is "ok ok".
     four, two = (featurise([text], ["en"], idf, distinct=True).toarray() for text in ("ok ok ok ok", "ok ok"))
+
     assert np.allclose(four, two)
     assert not np.allclose(featurise(["ok ok ok ok"], ["en"], idf).toarray(), two)
 
