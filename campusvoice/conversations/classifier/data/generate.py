@@ -1283,6 +1283,181 @@ IT_FOURTH = {
     ],
 }
 
+# A fifth round, written by the project for hostile comments, the weakest slice of 1.6.0: what a
+# campaign page's comment section gets that the earlier hostile cores lacked (polite victim-blaming,
+# "false accusations" talk, mocking survivors and the campaign, intimidation of organisers and
+# commenters, sarcasm), hostile questions, abuse about other things, and angry comments that are not
+# hostile (at perpetrators, at the administration, at a ruling; blunt disagreement on tactics).
+# NOT IN THE CSVs: a 1.7.0 candidate trained with them lost 2 points of hostile F1 overall to a
+# lower cut and gained no campus ranking (model card, section "1.6.0", "Tried"), so our promotion
+# rule kept 1.6.0. They stay here for the next attempt (its own cut for campus comments, say):
+# add ("-round5", EN_FIFTH) / ("-round5", IT_FIFTH) to ``rows_for`` to use them.
+EN_FIFTH = {
+    "hostile": [
+        "not saying she deserved it but going back to his place at 3am was kind of a choice",
+        "another snowflake campaign from {uni}, see you all at next week's one",
+        "cry more 😂",
+        "sure, every compliment is harassment now 🙄",
+        "lol the 'survivor' in that video has a new boyfriend every month but ok",
+        "Imagine wrecking a guy's whole degree because you regretted a hookup. Disgusting.",
+        "Come back when you've got evidence instead of vibes and hashtags.",
+        "Guys have been like this forever. Teach your girls to read the room instead of making posters.",
+        "short skirt, six tequilas, his dorm at 2am. i'm no detective but",
+        "This whole page is just bitter girls who couldn't get a second date.",
+        "Dear organisers: we have screenshots of every one of you. Graduation is a small ceremony 😉",
+        "whoever posted that 'story' up there is a textbook attention seeker, log off",
+        "every girl in this thread suddenly has a 'story' lmaooo",
+        "Women wanted equality and now a guy needs a lawyer present to buy someone a drink.",
+        "false claims are wrecking more lives on this campus than actual assaults and u all know it",
+        "Funny how nobody ever runs a campaign for the guys who get falsely accused.",
+        "If she couldn't say no clearly that's on her, guys aren't mind readers",
+        "these harpies won't rest until flirting is a felony",
+        "real talk the girls pushing this are the same ones at every frat party in a crop top",
+        "Keep deleting my comments and I'll find out who runs this page. Not hard at a school this size.",
+        "Some of you organisers are going to learn the hard way that actions have consequences.",
+        "Hysterical women with a megaphone, name a more iconic duo",
+        "comment section is just sad girls and the simps nodding along 🤡",
+        "Alcohol isn't a rapist. Stop drinking till you black out and then blaming the nearest guy.",
+        "Half of what you lot call harassment is a guy shooting his shot and you not liking his face.",
+        "Not every awkward night is assault. Stop watering down the word because you felt weird the next morning.",
+        "ur campaign is why guys at {uni} won't even hold a door open anymore, congrats",
+        "This is what happens when you let women run the student union.",
+        "the girl on the poster is like a 3, who exactly is harassing her",
+        "#BelieveAllWomen right up until she's caught lying, then everyone goes quiet",
+        "MGTOW was right about campus girls tbh",
+        "Funny how this stuff always comes out of the gender studies dept. Wonder who's funding it 🤔",
+        "Boys will be boys and girls will be drama queens, nothing new here",
+        "If you're that scared of guys stay in your dorm and let the rest of us enjoy college.",
+        "the main organiser has dated half the rugby team, who is she kidding",
+        "sweetie, a guy glancing at you in the library isn't 'unsafe', it's called being in public 💅",
+        "tbh i dont feel bad for girls who get blackout drunk around strangers. personal responsibility??",
+        "Stop whining online and go to the cops if it's real. Oh wait.",
+        "The person who wrote about being followed home needs a therapist, not an audience of strangers.",
+        "bunch of bitter bitches with a hashtag, get a hobby",
+    ],
+    "hostile_question": [
+        "so where's the proof? or do we just ruin him on your word?",
+        "why was she even at that party if she's so scared of guys?",
+        "How many drinks in did it suddenly become 'assault'?",
+        "Why does every campaign photo look like girls nobody would bother with anyway? 🤔",
+        "Do you organisers ever get tired of lying for clout?",
+        "If it was so traumatic why is she smiling in every photo from that weekend?",
+        "can you girls stop crying for five minutes and let the rest of us have fun?",
+        "Didn't the same girl accuse someone else last year? Pattern much?",
+        "What did you think would happen going home with a guy you met two hours earlier?",
+        "are you seriously this desperate for attention that you'd post that here??",
+    ],
+    "hostile_offtopic": [
+        "Our quarterback throws like a toddler, total waste of a scholarship, clown.",
+        "Whoever microwaves fish in the third floor kitchen every night is a disgusting animal.",
+        "Imagine being this dumb and still getting into {uni}, your spelling is embarrassing",
+        "{uni} fans are brainless losers, always have been, always will be",
+        "ur music taste is as trash as your personality, stick to posting your cat",
+        "The guy running the coffee cart by the library is the rudest idiot alive, hope he gets fired.",
+        "shut up nerd nobody asked about your crypto portfolio",
+        "My stats professor is a brain-dead fossil who should have retired a decade ago.",
+    ],
+    "neutral": [
+        "The dean's silence on this is disgusting. Three weeks and not a single email to students.",
+        "Whoever did this belongs in jail, not in the starting lineup.",
+        "I'm furious the judge gave him probation. Probation!",
+        "Twenty people watched it happen at that party and not one of them called anyone. Unbelievable.",
+        "I don't think a petition changes anything, we need to turn up to the board meeting in person.",
+        "Honestly the administration cares more about its rankings than about students who were assaulted.",
+        "The frat that covered for him should lose its charter, full stop.",
+        "I disagree with putting the accused's name on posters, it could backfire legally and hurt the case.",
+        "So angry reading the university's statement. All lawyer-speak and zero accountability.",
+        "Eight months for the Title IX office to answer her is a scandal.",
+        "The coach knew and said nothing. He should be fired along with the player.",
+        "Another march won't move them. Boycott the alumni fundraiser instead, money is all they care about.",
+        "Campus police giving a 'no comment' after the second attack this month is just shameful.",
+        "I get the anger but shouting down the speaker made us look bad, we should have debated him instead.",
+    ],
+}
+
+IT_FIFTH = {
+    "hostile": [
+        "Non dico che se lo meritasse, ma salire a casa sua alle 3 di notte è stata una scelta.",
+        "Un'altra campagna per fiocchi di neve. A {uni} non avete niente di meglio da fare?",
+        "piangete di più dai 😂😂",
+        "Certo, adesso ogni complimento è molestia 🙄",
+        "Quindi basta che una dica 'mi ha molestata' e il ragazzo è finito. Bella giustizia.",
+        "Ma dai, a vent'anni i maschi sono così, non serve farne un dramma nazionale.",
+        "Se ti fai sei spritz e poi ti lamenti del giorno dopo il problema non è lui.",
+        "Con quella minigonna in discoteca volevi mandare un messaggio, non fare finta di niente.",
+        "@Giulia la tua 'storia' è uscita proprio quando c'era da fare like, che coincidenza. Cerchi solo attenzione.",
+        "Chi ha scritto la testimonianza sopra si è inventata tutto per vendicarsi dell'ex, a {uni} lo sanno tutti.",
+        "Voi organizzatrici state attente a quando uscite dall'aula studio la sera. Solo un consiglio.",
+        "ho gli screen dei vostri profili, continuate pure a fare le eroine e poi vediamo",
+        "Le donne all'università dovrebbero pensare a studiare invece di fare le vittime su Instagram.",
+        "Una volta le ragazze avevano un po' di pudore, ora vanno in giro così e poi si stupiscono.",
+        "ste femministe isteriche non sanno più cosa inventarsi",
+        "Basta con questa propaganda contro i maschi, siamo stufi di essere trattati da mostri.",
+        "Il vero problema del campus sono le false denunce, ma di quello non parlate mai eh",
+        "Ragazzi, state alla larga dalle ragazze di questo collettivo, vi denunciano se le guardate.",
+        "Tutto sto casino per una mano sul fianco a una festa? Ridicole.",
+        "ahahah 'sopravvissuta' a un bacio non richiesto, ma fatemi il piacere",
+        "Ma chi vi ha messo in testa che le vostre lagne interessano a qualcuno? Andate a lavorare.",
+        "Se ci provava con tutti tutta la sera, poi non può lamentarsi se uno ci prova davvero.",
+        "Le brave ragazze a quell'ora sono a casa, le altre se la vanno a cercare.",
+        "Questa pagina è un covo di oche frustrate che odiano gli uomini perché nessuno le caga.",
+        "Fai tanto la vittima ma eri tu che gli scrivevi ogni sera, ho visto le chat.",
+        "Mi fate pena, tutte lì a giocare a chi ha il trauma più grosso per due like.",
+        "Il consenso firmato dal notaio la prossima volta? Vi siete bevute il cervello.",
+        "a me sembra solo una che si è pentita il mattino dopo e ha trovato un colpevole",
+        "Occhio a cosa scrivi su questa pagina, so in che facoltà stai e chi sono i tuoi amici.",
+        "Chiudete questo schifo di campagna prima che qualcuno vi faccia smettere con le cattive.",
+        "Le donne sono troppo emotive per capire la differenza tra uno sbaglio e un reato.",
+        "Lui rischia l'espulsione e lei intanto posta storie col filtro triste, che tragedia 🙄",
+        "Se l'università vi dà retta a voi smorfiose chiudete pure i corsi misti, così siete contente.",
+        "Vabbè ragazze, dai, tutti abbiamo fatto cazzate da ubriachi, non è che ogni cosa è uno stupro.",
+        "L'unica violenza qui è quella che fate voi ai ragazzi normali con queste accuse.",
+        "certe storie puzzano di soldi lontano un km, l'ateneo paga e lei sta zitta vedrete",
+        "Tu che hai raccontato la tua esperienza: nessuno ti crede, smettila di fare la martire.",
+        "Ma quale cultura dello stupro, è solo cultura del lamento 😴",
+        "Le attiviste di {uni} sono le prime a vestirsi da provocatrici e poi fanno la morale agli altri.",
+        "Il maschio fa il maschio da migliaia di anni, non lo cambiate con un volantino. Mettetevi l'anima in pace.",
+    ],
+    "hostile_question": [
+        "Ma scusate, perché era ancora lì alle 4 se non le andava bene?",
+        "E le prove dove sono? O basta la parola di una ragazza per rovinare uno?",
+        "Quanto vi paga l'università per fare questa sceneggiata?",
+        "Come mai queste storie escono sempre dopo che lui l'ha lasciata? 🤔",
+        "Perché non ha urlato se davvero non voleva?",
+        "Ma voi femministe non vi stancate mai di fare le vittime?",
+        "Cosa si aspettava andando in residenza da un ragazzo appena conosciuto, di giocare a carte?",
+        "Chi ti credi di essere per dare del molestatore a tutti i maschi del campus?",
+        "ma se beveva quanto lui perché la colpa è solo sua??",
+        "Dov'era la sua dignità quando gli mandava le foto?",
+    ],
+    "hostile_offtopic": [
+        "La curva della Lazio è fatta di scimmioni che non sanno neanche leggere.",
+        "Chi scrive 'qual'è' con l'apostrofo andrebbe espulso dall'università, analfabeta.",
+        "Il prof di Analisi 2 è un incapace sadico, spero che lo licenzino domani.",
+        "@Marco con le tue opinioni sul calcio fai ridere, stai zitto che è meglio.",
+        "Quelli di Ingegneria sono tutti sfigati che puzzano, lo sanno tutti.",
+        "Ma la mensa di {uni} chi la gestisce, dei criminali? Cibo da maiali.",
+        "Il rappresentante degli studenti è un leccapiedi venduto, vergognati.",
+        "Juventini ladri da sempre, andate a nascondervi 🤮",
+    ],
+    "neutral": [
+        "Il silenzio del rettore su questa vicenda è vergognoso.",
+        "Chi ha fatto una cosa del genere deve finire in galera, punto.",
+        "Sono furiosa: tre segnalazioni contro lo stesso docente e l'ateneo non ha mosso un dito.",
+        "La sentenza di oggi è una vergogna, ha praticamente detto che se non urli non conta.",
+        "Mi fa schifo chi era alla festa, ha visto tutto e non è intervenuto.",
+        "Non credo che una petizione cambi qualcosa, servono denunce formali.",
+        "Sinceramente non sono d'accordo con il flash mob, rischia di oscurare le testimonianze.",
+        "L'amministrazione di {uni} pensa solo alla reputazione, delle studentesse non gliene frega niente.",
+        "Sono incazzato nero: lui è ancora in aula a fare lezione come se niente fosse.",
+        "Chi mette la droga nei bicchieri delle ragazze è un criminale e va trattato come tale.",
+        "Secondo me gli striscioni in rettorato non servono, meglio chiedere un incontro col senato accademico.",
+        "Trovo assurdo che il centro antiviolenza dell'ateneo chiuda alle 17, la gente non subisce violenza in orario d'ufficio.",
+        "La polizia che chiede alla ragazza com'era vestita dovrebbe vergognarsi, non lei.",
+        "Non mi convince l'idea del registro pubblico dei nomi, può finire male per tutti.",
+    ],
+}
+
 EN_PREFIXES = ["", "", "", "@CampusVoice ", "Honestly ", "Hi, ", "Ok so ", "@Jess ", "Hey "]
 IT_PREFIXES = ["", "", "", "@CampusVoice ", "Sinceramente ", "Ciao, ", "Allora ", "@Giulia ", "Ehi "]
 SUFFIXES_EN = ["", "", "", " 🙏", " 😔", " 💜", "!!", " #NotOnMyCampus", " #MeToo", " ...", " 😡", " lol"]
@@ -1761,15 +1936,17 @@ def composed(lang: str) -> list[dict[str, str]]:
 
 def rows_for(lang: str) -> list[dict[str, str]]:
     """Every row of own_<lang>.csv, in file order: each round numbers its cores after the earlier ones'."""
-    cores, third, fourth = {"en": (EN, EN_THIRD, EN_FOURTH), "it": (IT, IT_THIRD, IT_FOURTH)}[lang]
-    first = {kind: len(texts) for kind, texts in cores.items()}
-    after_third = {kind: first.get(kind, 0) + len(third.get(kind, [])) for kind in KINDS}
-    return (
-        build(lang, cores)
-        + composed(lang)
-        + build(lang, third, seed="-round3", first=first)
-        + build(lang, fourth, seed="-round4", first=after_third)
-    )
+    cores = {"en": EN, "it": IT}[lang]
+    later = {
+        "en": (("-round3", EN_THIRD), ("-round4", EN_FOURTH)),
+        "it": (("-round3", IT_THIRD), ("-round4", IT_FOURTH)),
+    }[lang]
+    rows = build(lang, cores) + composed(lang)
+    first = {kind: len(cores.get(kind, [])) for kind in KINDS}
+    for seed, round_cores in later:
+        rows += build(lang, round_cores, seed=seed, first=first)
+        first = {kind: first[kind] + len(round_cores.get(kind, [])) for kind in KINDS}
+    return rows
 
 
 def csv_text(lang: str) -> str:
