@@ -22,7 +22,7 @@ What it measures, exactly as `classifier/baseline.py` measures the TF-IDF baseli
 (the datasets of the newest shipped artefact), the same fit / tune / validation split, per label
 only the rows whose source knows the label, the same class and sample weights, scikit-learn's
 LogisticRegression with C=1 (training._fit_head), the same threshold rule on the tuning slice
-(training.threshold_pick) and the same report (training.evaluate). Only the features differ: the
+(training.threshold_pick) and the same report (training.evaluate_rows). Only the features differ: the
 384-d mean-pooled, L2-normalised all-MiniLM-L6-v2 embedding of each text. The side interpreter
 embeds every text once (one thread, `nice -n 10`; 41,186 texts took 21 minutes wall at load 4-7,
 about 13 CPU-minutes; cached under var/bench/minilm/), the project's interpreter fits and reports. Then the speed: a
@@ -195,14 +195,14 @@ def minilm_train(examples: list, X) -> tuple[dict, dict]:
     from campusvoice.conversations.classifier.training import (
         _fit_head,
         _sigmoid,
-        evaluate,
+        evaluate_rows,
         prepare,
         threshold_pick,
     )
 
     data = prepare(examples)
     fit, tune, val = (data.split == name for name in ("fit", "tune", "validation"))
-    campus = np.array([e.source.startswith("own") for e in examples])
+    campus = data.campus
     coef = np.zeros((len(LABELS), X.shape[1]))
     intercept = np.full(len(LABELS), -20.0)
     thresholds: dict[str, float] = {}
@@ -217,13 +217,7 @@ def minilm_train(examples: list, X) -> tuple[dict, dict]:
         scores = _sigmoid(head.decision_function(X[rows_tune]))
         thresholds[label], _ = threshold_pick(label, data.y[rows_tune, j], scores, campus[rows_tune])
     probs = _sigmoid(X[val] @ coef.T + intercept)
-    report = evaluate(
-        y=data.y[val],
-        probs=probs,
-        thresholds=thresholds,
-        langs=[e.lang for e, v in zip(examples, val, strict=True) if v],
-        sources=[e.source for e, v in zip(examples, val, strict=True) if v],
-    )
+    report = evaluate_rows(data, val, probs, thresholds)
     threshold = np.array([thresholds[label] for label in LABELS])
     return {"coef": coef, "intercept": intercept, "threshold": threshold}, report
 

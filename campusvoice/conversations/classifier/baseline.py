@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .datasets import LABELS, Example
-from .training import _fit_head, _sigmoid, evaluate, prepare, threshold_pick
+from .training import _fit_head, _sigmoid, evaluate_rows, prepare, threshold_pick
 
 
 class TfidfBaseline:
@@ -35,7 +35,7 @@ def baseline_train(examples: list[Example], *, seed: int = 0) -> tuple[TfidfBase
     """Fit the baseline on 'fit', threshold on 'tune', and report on 'validation'."""
     data = prepare(examples)
     fit, tune, val = (data.split == name for name in ("fit", "tune", "validation"))
-    campus = np.array([e.source.startswith("own") for e in examples])
+    campus = data.campus
     model = TfidfBaseline()
     fit_texts = [t for t, f in zip(data.texts, fit, strict=True) if f]
     model.word.fit(fit_texts)
@@ -55,11 +55,5 @@ def baseline_train(examples: list[Example], *, seed: int = 0) -> tuple[TfidfBase
     probs = np.column_stack(
         [_sigmoid(h.decision_function(X[val])) if h else np.zeros(int(val.sum())) for h in model.heads]
     )
-    report = evaluate(
-        y=data.y[val],
-        probs=probs,
-        thresholds=model.thresholds,
-        langs=[e.lang for e, v in zip(examples, val, strict=True) if v],
-        sources=[e.source for e, v in zip(examples, val, strict=True) if v],
-    )
+    report = evaluate_rows(data, val, probs, model.thresholds)
     return model, report

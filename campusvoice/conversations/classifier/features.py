@@ -123,11 +123,11 @@ def analyse(
     if distinct:
         keep = _first_per_comment(doc, ids, len(vocab))
         ids, doc = ids[keep], doc[keep]
-        lengths = np.bincount(doc, minlength=n).astype(np.int64)
+        lengths = np.bincount(doc, minlength=n)
         bigram_doc = np.repeat(np.arange(n, dtype=np.int64), bigram_lengths)
         keep = _first_per_comment(bigram_doc, bigram_cols, WORD_FEATURES)
         bigram_cols = bigram_cols[keep]
-        bigram_lengths = np.bincount(bigram_doc[keep], minlength=n).astype(np.int64)
+        bigram_lengths = np.bincount(bigram_doc[keep], minlength=n)
     chars_per_doc = np.bincount(doc, weights=char_len[ids], minlength=n) if len(ids) else np.zeros(n)
     return Analysed(
         n=n,

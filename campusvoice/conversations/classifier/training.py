@@ -91,6 +91,11 @@ class Prepared:
     weight: np.ndarray
     split: np.ndarray  # "fit" | "tune" | "validation"
 
+    @property
+    def campus(self) -> np.ndarray:
+        """Which rows are our own campus comments (the 'campus' slice and domain)."""
+        return np.array([e.source.startswith("own") for e in self.examples])
+
 
 def prepare(examples: list[Example]) -> Prepared:
     texts = [e.text for e in examples]
@@ -199,7 +204,7 @@ def evaluate(
     thresholds: dict[str, float],
     langs: list[str],
     sources: list[str],
-    detected: list[str] | None = None,
+    detected: list[str],
 ) -> dict:
     """Precision, recall and F1 per label: overall, per language, and on our campus-comment rows only.
 
@@ -208,7 +213,7 @@ def evaluate(
     """
     langs_arr = np.array(langs)
     campus = np.array([s.startswith("own") for s in sources])
-    cuts = thresholds_matrix(thresholds, LABELS, detected if detected is not None else langs)
+    cuts = thresholds_matrix(thresholds, LABELS, detected)
     report: dict = {}
     for j, label in enumerate(LABELS):
         known = y[:, j] >= 0
@@ -224,6 +229,23 @@ def evaluate(
             entry[f"campus_{lang}"] = prf(truth[mask], pred[mask])
         report[label] = entry
     return report
+
+
+def evaluate_rows(data: Prepared, rows: np.ndarray, probs: np.ndarray, thresholds: dict[str, float]) -> dict:
+    """``evaluate`` on the rows of ``data`` that the boolean ``rows`` picks (``probs`` holds just those).
+
+    Slices by each row's source language; a ``label@lang`` threshold applies by the detected one.
+    """
+    picked = np.flatnonzero(rows)
+    examples = [data.examples[i] for i in picked]
+    return evaluate(
+        y=data.y[picked],
+        probs=probs,
+        thresholds=thresholds,
+        langs=[e.lang for e in examples],
+        sources=[e.source for e in examples],
+        detected=[data.langs[i] for i in picked],
+    )
 
 
 def train(
@@ -275,7 +297,7 @@ def train(
     columns: list[tuple[np.ndarray, bool, int, float, bool, np.ndarray]] = []
     intercept = np.zeros(n_labels, dtype=np.float32)
     served_val = np.zeros((int(val.sum()), n_labels), dtype=np.float32)
-    campus = np.array([e.source.startswith("own") for e in examples])
+    campus = data.campus
     thresholds: dict[str, float] = {}
     recipe: dict[str, str] = {}
     for j, label in enumerate(LABELS):
@@ -383,14 +405,7 @@ def train(
         distinct_tokens=distinct,
     )
     probs = _sigmoid(served_val)
-    report = evaluate(
-        y=data.y[val],
-        probs=probs,
-        thresholds=thresholds,
-        langs=[e.lang for e, v in zip(examples, val, strict=True) if v],
-        sources=[e.source for e, v in zip(examples, val, strict=True) if v],
-        detected=[lang for lang, v in zip(data.langs, val, strict=True) if v],
-    )
+    report = evaluate_rows(data, val, probs, thresholds)
     counts = {}
     for e in examples:
         counts[e.source] = counts.get(e.source, 0) + 1
@@ -490,14 +505,7 @@ def validation_report(model: TriageClassifier, *, examples: list[Example]) -> di
     examples = [e for e in examples if split_of(e) == "validation"]
     data = prepare(examples)
     _langs, probs = model.scores(data.texts, data.langs)
-    return evaluate(
-        y=data.y,
-        probs=probs,
-        thresholds=model.thresholds,
-        langs=[e.lang for e in examples],
-        sources=[e.source for e in examples],
-        detected=data.langs,
-    )
+    return evaluate_rows(data, np.ones(len(examples), dtype=bool), probs, model.thresholds)
 
 
 def promote_if_not_worse(new_report: dict, old_report: dict, tolerance: float = 0.01) -> bool:
