@@ -112,7 +112,8 @@ def train_run(
     echo: Echo,
     jobs: int = 1,
 ) -> Path:
-    from .training import promote_if_not_worse, train
+    from .datasets import examples_load
+    from .training import promote_if_not_worse, train, validation_report
 
     datasets = [name for name in (*SHIPPED_DATASETS, *with_) if name not in without]
     if not datasets:
@@ -120,17 +121,23 @@ def train_run(
     version = version or _next_version(out)
     echo(f"training triage model {version} on: {', '.join(datasets)}")
     try:
-        model, report = train(datasets=datasets, seed=seed, version=version, jobs=jobs, log=echo)
+        examples = examples_load(datasets=tuple(datasets))
     except FileNotFoundError as exc:
         raise CliError(f"training data missing: {exc.filename} (set CAMPUSVOICE_SHARED_DATA)") from exc
+    model, report = train(examples=examples, seed=seed, version=version, jobs=jobs, log=echo)
     echo(report_format(report))
     current = versions_available(out) if out.is_dir() else []
     if current and not force:
+        # The current model scored on the candidate's validation rows, as the moderators' retraining
+        # does: the report stored in its artefact is of the data it was trained with, and new rows
+        # of ours change the split.
         old = load_classifier(current[-1], directory=out)
-        if not promote_if_not_worse(report, old.meta.get("validation", {})):
+        old_report = validation_report(old, examples=examples)
+        if not promote_if_not_worse(report, old_report):
+            echo(report_format(report, other=old_report, other_name=current[-1]))
             raise CliError(
                 f"not written: a label's validation F1 fell more than one point below {current[-1]} "
-                "(--force writes it anyway)"
+                "on the same rows (--force writes it anyway)"
             )
     path = model.save(out)
     echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -222,7 +222,7 @@ def test_the_disclosure_threshold_falls_back_to_the_tuning_slice_when_a_fold_lac
     assert 0.0 <= model.thresholds["disclosure"] <= 1.0
 
 
-def test_the_disclosure_threshold_comes_from_out_of_fold_scores(tiny):
+def test_the_disclosure_and_hostile_thresholds_come_from_out_of_fold_scores(tiny):
     logged: list[str] = []
 
     model, _report = train(examples=tiny, c_grid=(1.0,), log=logged.append)
@@ -230,12 +230,14 @@ def test_the_disclosure_threshold_comes_from_out_of_fold_scores(tiny):
 
     assert any("disclosure: threshold from 4-fold out-of-fold scores" in line for line in logged)
     assert any("on_topic: threshold from 4-fold out-of-fold scores" in line for line in logged)
+    assert any("hostile: threshold from 4-fold out-of-fold scores" in line for line in logged)
     assert model.thresholds["disclosure"] != tuned.thresholds["disclosure"]
-    # on_topic (1.5.0) also gets one threshold per detected language; disclosure keeps one.
+    assert model.thresholds["hostile"] != tuned.thresholds["hostile"]
+    # on_topic (1.5.0) also gets one threshold per detected language; disclosure and hostile keep one.
     assert {"on_topic@en", "on_topic@it"} <= model.thresholds.keys()
-    assert not any(key.startswith("disclosure@") for key in model.thresholds)
+    assert not any(key.startswith(("disclosure@", "hostile@")) for key in model.thresholds)
     assert not any("@" in key for key in tuned.thresholds)
-    cross_validated = ("on_topic", "disclosure")
+    cross_validated = ("on_topic", "disclosure", "hostile")
     assert {k: v for k, v in model.thresholds.items() if k.split("@")[0] not in cross_validated} == {
         k: v for k, v in tuned.thresholds.items() if k.split("@")[0] not in cross_validated
     }
@@ -337,3 +339,54 @@ def test_the_hostile_head_weighs_our_own_rows_more_than_the_other_heads_do(tiny)
     assert set(_weights(data, "disclosure")[own]) == {OWN_WEIGHT}
     assert set(_weights(data, "hostile")[own]) == {8.0}
     assert set(_weights(data, "hostile")[~own]) == set(_weights(data, "disclosure")[~own]) == {1.0}
+
+
+def test_a_label_with_a_public_tolerance_keeps_the_public_posts_within_it_of_their_best_cut(monkeypatch):
+    from campusvoice.conversations.classifier import training
+
+    # Public rows: positives at 0.9, 0.8, 0.7; negatives at 0.6 and 0.5 and then one at every score
+    # down to 0.1. Campus rows: positives at 0.35 and 0.3, a negative at 0.05. The mean F1 of the
+    # two domains is best at a cut low enough for the campus positives (0.3); the public rows alone
+    # are best at 0.7 (F1 1.0) and lose more than a point at any cut below 0.7.
+    public_pos, public_neg = [0.9, 0.8, 0.7], [0.6, 0.5, 0.45, 0.4, 0.25, 0.2, 0.1]
+    campus_pos, campus_neg = [0.35, 0.3], [0.05]
+    scores = np.array(public_pos + public_neg + campus_pos + campus_neg)
+    y = np.array([1] * 3 + [0] * 7 + [1] * 2 + [0])
+    campus = np.array([False] * 10 + [True] * 3)
+
+    monkeypatch.setattr(training, "PUBLIC_F1_TOLERANCE", {})
+    free, _ = training.threshold_pick("hostile", y, scores, campus)
+    monkeypatch.setattr(training, "PUBLIC_F1_TOLERANCE", {"hostile": 0.01})
+    held, _ = training.threshold_pick("hostile", y, scores, campus)
+    other, _ = training.threshold_pick("supportive", y, scores, campus)
+
+    assert free == pytest.approx(0.3)
+    assert held == pytest.approx(0.7)  # the only cut within a point of the public best
+    assert other == pytest.approx(0.3)  # a label without a tolerance: the mean alone
+
+
+def test_train_compares_with_the_current_model_rescored_on_the_candidates_rows(tiny, tmp_path, monkeypatch):
+    import json
+
+    from campusvoice.conversations.classifier import cli, datasets
+
+    monkeypatch.setattr(datasets, "examples_load", lambda datasets: list(tiny))
+    said = []
+
+    def run():
+        cli.train_run(without=[], with_=[], out=tmp_path, version=None, seed=0, force=False, echo=said.append)
+
+    run()
+    # The current model's stored report claims a perfect score; the old rule compared with it and
+    # refused every candidate. Scored again on the same rows it equals the candidate, which passes.
+    meta_path = tmp_path / "triage-1.0.0.json"
+    meta = json.loads(meta_path.read_text())
+    for slices in meta["validation"].values():
+        for figures in slices.values():
+            figures["f1"] = 1.0
+    meta_path.write_text(json.dumps(meta))
+
+    run()
+
+    assert (tmp_path / "triage-1.0.1.json").exists()
+    assert not any("not written" in line for line in said)

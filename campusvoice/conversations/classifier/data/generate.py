@@ -1288,10 +1288,9 @@ IT_FOURTH = {
 # "false accusations" talk, mocking survivors and the campaign, intimidation of organisers and
 # commenters, sarcasm), hostile questions, abuse about other things, and angry comments that are not
 # hostile (at perpetrators, at the administration, at a ruling; blunt disagreement on tactics).
-# NOT IN THE CSVs: a 1.7.0 candidate trained with them lost 2 points of hostile F1 overall to a
-# lower cut and gained no campus ranking (model card, section "1.6.0", "Tried"), so our promotion
-# rule kept 1.6.0. They stay here for the next attempt (its own cut for campus comments, say):
-# add ("-round5", EN_FIFTH) / ("-round5", IT_FIFTH) to ``rows_for`` to use them.
+# In the CSVs from triage-1.7.0. A first candidate with them (after 1.6.0) lost 2 points of hostile
+# F1 overall to a lower cut, so they waited; 1.7.0 takes them with a hostile cut that keeps the
+# public sets within a point of their best (training.PUBLIC_F1_TOLERANCE; model card, "1.7.0").
 EN_FIFTH = {
     "hostile": [
         "not saying she deserved it but going back to his place at 3am was kind of a choice",
@@ -1938,8 +1937,8 @@ def rows_for(lang: str) -> list[dict[str, str]]:
     """Every row of own_<lang>.csv, in file order: each round numbers its cores after the earlier ones'."""
     cores = {"en": EN, "it": IT}[lang]
     later = {
-        "en": (("-round3", EN_THIRD), ("-round4", EN_FOURTH)),
-        "it": (("-round3", IT_THIRD), ("-round4", IT_FOURTH)),
+        "en": (("-round3", EN_THIRD), ("-round4", EN_FOURTH), ("-round5", EN_FIFTH)),
+        "it": (("-round3", IT_THIRD), ("-round4", IT_FOURTH), ("-round5", IT_FIFTH)),
     }[lang]
     rows = build(lang, cores) + composed(lang)
     first = {kind: len(cores.get(kind, [])) for kind in KINDS}
