@@ -20,6 +20,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+from zoneinfo import ZoneInfo
 
 from .fields import FieldSyntaxError, parse_fields
 
@@ -444,6 +445,7 @@ class AdsMixin:
             "name": "Sandbox ads",
             "currency": "EUR",
             "account_status": 1,
+            "timezone_name": account.get("timezone_name", "UTC"),
         }
         wanted = (params.get("fields") or "id").split(",")
         return {k: values[k] for k in wanted if k in values}
@@ -475,7 +477,10 @@ class AdsMixin:
     # --- insights ---------------------------------------------------------------------------
 
     def _days(self, obj: dict, params: dict) -> list[dt.date]:
-        today = dt.datetime.fromtimestamp(self.state.now(), tz=dt.UTC).date()
+        # Days are the ad account's (its timezone_name), as Meta reports them.
+        account = self.state.ad_accounts.get(obj.get("account_id", ""), {})
+        zone = ZoneInfo(account.get("timezone_name") or "UTC")
+        today = dt.datetime.fromtimestamp(self.state.now(), tz=zone).date()
         if params.get("time_range"):
             time_range = _json_param(params, "time_range")
             try:
@@ -489,7 +494,7 @@ class AdsMixin:
             preset = params.get("date_preset", "last_30d")
             presets = {"today": 0, "last_7d": 7, "last_30d": 30, "last_90d": 90}
             if preset == "maximum":
-                since = dt.datetime.fromtimestamp(obj["created_time"], tz=dt.UTC).date()
+                since = dt.datetime.fromtimestamp(obj["created_time"], tz=zone).date()
             elif preset in presets:
                 since = today - dt.timedelta(days=presets[preset])
             else:

@@ -4,6 +4,7 @@ Everything lives in memory behind one re-entrant lock, so the threaded server, t
 and the webhook emitter can touch it at once. Ids and texts are invented.
 """
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ DEMO_PAGE_TOKEN = "demo-page-token"  # noqa: S105 - an invented token for the fa
 DEMO_USER_TOKEN = "demo-user-token"  # noqa: S105
 DEMO_EXPIRED_TOKEN = "demo-expired-token"  # noqa: S105
 DEMO_AD_ACCOUNT_ID = "act_100000000000001"  # the sandbox ad account (fakegraph/ads.py)
+# The sandbox ad account's time zone: the organisation's own, which the app also runs in.
+AD_ACCOUNT_TIMEZONE = os.environ.get("CAMPUSVOICE_TIME_ZONE") or "Europe/Rome"
 
 
 @dataclass
@@ -77,7 +80,11 @@ class FakeState:
             self.journal = Journal()
             self._seq = 0
             # The Marketing API objects (fakegraph/ads.py): id -> object, each with "account_id".
-            self.ad_accounts: dict[str, dict] = {DEMO_AD_ACCOUNT_ID: {"id": DEMO_AD_ACCOUNT_ID}}
+            # Meta reports an ad account's insights by the days of its own time zone (the
+            # account's `timezone_name`), not UTC: an Italian organisation's account is Rome's.
+            self.ad_accounts: dict[str, dict] = {
+                DEMO_AD_ACCOUNT_ID: {"id": DEMO_AD_ACCOUNT_ID, "timezone_name": AD_ACCOUNT_TIMEZONE}
+            }
             self.ad_campaigns: dict[str, dict] = {}
             self.adsets: dict[str, dict] = {}
             self.adcreatives: dict[str, dict] = {}

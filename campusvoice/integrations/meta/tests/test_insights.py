@@ -145,3 +145,26 @@ def test_the_command_syncs_with_a_progress_bar(fake_graph, connection, ad):
     assert "2 ad sets, 1 ad campaigns" in out.getvalue()
     assert "object" in err.getvalue()  # tqdm's progress line
     assert api_rows(Level.AD_SET).count() == 2
+
+
+def test_insights_days_are_the_ad_accounts_so_the_range_ends_today_even_past_midnight_utc(
+    fake_graph, connection, ad, campaign, monkeypatch
+):
+    # 23:30 UTC is already tomorrow in Rome, the ad account's (and the app's) time zone. Meta
+    # reports by the account's days; the fake once used UTC's and cut the range a day short
+    # every night between 23:00 and midnight UTC.
+    from zoneinfo import ZoneInfo
+
+    for account in fake_graph.state.ad_accounts.values():
+        account["timezone_name"] = "Europe/Rome"
+    late = dt.datetime.combine(timezone.now().date(), dt.time(23, 30), tzinfo=dt.UTC)
+    monkeypatch.setattr(fake_graph.state, "now", lambda: int(late.timestamp()))
+    rome_today = late.astimezone(ZoneInfo("Europe/Rome")).date()
+    assert rome_today == late.date() + dt.timedelta(days=1)
+
+    report = insights.insights_sync(connection=connection, today=rome_today)
+
+    assert report.stopped == ""
+    for campus in ad.campuses.all():
+        (row,) = api_rows(Level.AD_SET).filter(platform_id=campus.adset_id)
+        assert (row.date_start, row.date_stop) == (campaign.starts_on, rome_today)
