@@ -40,6 +40,8 @@ import secrets
 import subprocess
 import sys
 import time
+from functools import cache
+from html import escape
 from urllib.parse import parse_qs
 
 from bench import ROOT, pg_recreate
@@ -90,6 +92,7 @@ class _Worker:
     page: tuple[float, bytes] | None = None
 
 
+@cache
 def _key() -> bytes:
     return os.environ["BENCH_LEAN_KEY"].encode()
 
@@ -113,8 +116,6 @@ def _page(worker) -> bytes | None:
         row = worker.db.execute(FRESHNESS, ["bench-petition"], prepare=True).fetchone()
         if row is None or not row[3]:
             return None
-        from html import escape
-
         html = (
             f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(row[1])}</title>'
             f'<link rel="stylesheet" href="/static/petitions/public.css"></head><body><main>'

@@ -101,7 +101,12 @@ class Prepared:
     @property
     def campus(self) -> np.ndarray:
         """Which rows are our own campus comments (the 'campus' slice and domain)."""
-        return np.array([e.source.startswith("own") for e in self.examples])
+        return np.array([_own(e) for e in self.examples])
+
+
+def _own(example: Example) -> bool:
+    """One of our own campus-comment rows (own_en, own_it) rather than a public set's."""
+    return example.source.startswith("own")
 
 
 def prepare(examples: list[Example]) -> Prepared:
@@ -109,7 +114,7 @@ def prepare(examples: list[Example]) -> Prepared:
     y = np.array(
         [[-1 if e.label(lab) is None else e.label(lab) for lab in LABELS] for e in examples], dtype=np.int8
     )
-    weight = np.array([OWN_WEIGHT if e.source.startswith("own") else 1.0 for e in examples], dtype=np.float64)
+    weight = np.array([OWN_WEIGHT if _own(e) else 1.0 for e in examples], dtype=np.float64)
     split = np.array([split_of(e) for e in examples])
     return Prepared(examples, texts, detect_languages(texts), y.reshape(-1, len(LABELS)), weight, split)
 
@@ -165,7 +170,8 @@ def threshold_pick(label: str, y: np.ndarray, scores: np.ndarray, campus: np.nda
     f1 = np.where(last, np.mean(f1s, axis=0), -1.0)
     tolerance = PUBLIC_F1_TOLERANCE.get(label)
     if both and tolerance is not None:
-        public = np.where(last, f1s[1], -1.0)
+        _campus_f1, public_f1 = f1s
+        public = np.where(last, public_f1, -1.0)
         f1 = np.where(public >= public.max() - tolerance, f1, -1.0)
     best = int(np.argmax(f1))
     return float(s[best]), float(f1[best])
@@ -215,16 +221,15 @@ def evaluate(
     probs: np.ndarray,
     thresholds: dict[str, float],
     langs: list[str],
-    sources: list[str],
+    campus: np.ndarray,
     detected: list[str],
 ) -> dict:
     """Precision, recall and F1 per label: overall, per language, and on our campus-comment rows only.
 
-    ``langs`` (the source's language) makes the slices; ``detected`` (the served language) picks a
-    per-language threshold where the model has one (``label@lang``).
+    ``langs`` (the source's language) makes the slices, ``campus`` marks our own rows; ``detected``
+    (the served language) picks a per-language threshold where the model has one (``label@lang``).
     """
     langs_arr = np.array(langs)
-    campus = np.array([s.startswith("own") for s in sources])
     cuts = thresholds_matrix(thresholds, LABELS, detected)
     report: dict = {}
     for j, label in enumerate(LABELS):
@@ -255,7 +260,7 @@ def evaluate_rows(data: Prepared, rows: np.ndarray, probs: np.ndarray, threshold
         probs=probs,
         thresholds=thresholds,
         langs=[e.lang for e in examples],
-        sources=[e.source for e in examples],
+        campus=data.campus[picked],
         detected=[data.langs[i] for i in picked],
     )
 
@@ -443,7 +448,7 @@ def _weights(data: Prepared, label: str) -> np.ndarray:
     own = OWN_WEIGHT_BY_LABEL.get(label)
     if own is None:
         return data.weight
-    return np.where(data.weight == OWN_WEIGHT, own, data.weight)
+    return np.where(data.campus, own, data.weight)
 
 
 def cv_fold(example: Example, folds: int) -> int:
